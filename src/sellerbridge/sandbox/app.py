@@ -8,7 +8,6 @@ and its LWA token URL at it.
 from __future__ import annotations
 
 import importlib
-import json
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,8 +19,8 @@ from .timings import Timings
 
 # Route modules, each owning one API family; each exposes ``routes``.
 ROUTE_MODULES = (
-    "lwa", "documents", "control", "orders_v2026", "orders_v0", "listings", "feeds", "reports",
-    "tokens", "notifications",
+    "lwa", "documents", "control", "orders_v2026", "orders_v0", "orders_v0_shipments", "listings",
+    "feeds", "reports", "tokens", "notifications",
 )
 
 
@@ -65,7 +64,3 @@ def create_app(backend: Backend | None = None, *, time_scale: float = 1.0) -> St
                                                            Exception: _internal})
     app.state.backend = backend
     return app
-
-
-def dumps(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

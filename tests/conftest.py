@@ -1,0 +1,20 @@
+"""Shared fixtures. Services (PostgreSQL, Redis) are required in CI: a missing one fails there."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.sandbox import Sandbox
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    """An in-process sandbox with a stepped clock (time moves only with ``sandbox.advance``)."""
+    return Sandbox(time_scale=0.0)
+
+
+@pytest.fixture
+def seller(sandbox: Sandbox):
+    """One US seller with 30 SKUs and an authorized client."""
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=30, seed=7)
+    return sandbox.client_for(creds)

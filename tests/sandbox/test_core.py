@@ -1,0 +1,152 @@
+"""The sandbox's core: LWA grants and errors, authentication, rate limits, faults, clock (I4, G1)."""
+
+from __future__ import annotations
+
+from tests.support.models import validate_response
+
+
+def test_i4_lwa_refresh_token_grant_gives_an_hour_token(sandbox):
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5)
+    r = sandbox.http.post("/auth/o2/token", data={
+        "grant_type": "refresh_token", "refresh_token": creds.refresh_token,
+        "client_id": creds.client_id, "client_secret": creds.client_secret})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 3600
+    assert body["access_token"].startswith("Atza|")
+
+
+def test_i4_lwa_rejects_unknown_refresh_token_with_invalid_grant(sandbox):
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5)
+    r = sandbox.http.post("/auth/o2/token", data={
+        "grant_type": "refresh_token", "refresh_token": "Atzr|nope",
+        "client_id": creds.client_id, "client_secret": creds.client_secret})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+
+
+def test_i4_lwa_rejects_wrong_secret_with_invalid_client(sandbox):
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5)
+    r = sandbox.http.post("/auth/o2/token", data={
+        "grant_type": "refresh_token", "refresh_token": creds.refresh_token,
+        "client_id": creds.client_id, "client_secret": "wrong"})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"
+
+
+def test_i4_client_credentials_grant_needs_a_known_scope(sandbox):
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5)
+    base = {"grant_type": "client_credentials", "client_id": creds.client_id,
+            "client_secret": creds.client_secret}
+    ok = sandbox.http.post("/auth/o2/token", data={**base, "scope": "sellingpartnerapi::notifications"})
+    assert ok.status_code == 200 and ok.json()["expires_in"] == 3600
+    bad = sandbox.http.post("/auth/o2/token", data={**base, "scope": "everything"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_scope"
+
+
+def test_given_expired_access_token_when_calling_then_403_unauthorized(sandbox):
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5)
+    client = sandbox.client_for(creds)
+    assert client.get("/orders/2026-01-01/orders/111-0000000-0000000").status_code == 404
+    sandbox.advance(3601)
+    r = client.get("/orders/2026-01-01/orders/111-0000000-0000000")
+    assert r.status_code == 403
+    assert r.json()["errors"][0]["code"] == "Unauthorized"
+    assert "expired" in r.json()["errors"][0]["details"]
+
+
+def test_given_no_or_unknown_token_when_calling_then_403_in_amazons_shape(sandbox):
+    for headers in ({}, {"x-amz-access-token": "Atza|forged"}):
+        r = sandbox.http.get("/orders/2026-01-01/orders/111-0000000-0000000", headers=headers)
+        assert r.status_code == 403
+        validate_response("orders_2026", "getOrder", 403, r.json())
+
+
+def test_g1_bucket_allows_burst_then_429_then_refills_at_the_published_rate(sandbox, seller):
+    path = "/orders/2026-01-01/orders/111-0000000-0000000"  # getOrder: rate 0.5/s, burst 30
+    codes = [seller.get(path).status_code for _ in range(31)]
+    assert codes[:30] == [404] * 30
+    assert codes[30] == 429
+    r = seller.get(path)
+    assert r.json()["errors"][0]["code"] == "QuotaExceeded"
+    validate_response("orders_2026", "getOrder", 429, r.json())
+    sandbox.advance(2.0)  # 0.5 tokens per second: one token after 2 s
+    ok = seller.get(path)
+    assert ok.status_code == 404
+    assert seller.get(path).status_code == 429
+
+
+def test_g1_rate_limit_header_on_success_names_the_rate(sandbox, seller):
+    r = seller.get("/orders/2026-01-01/orders", params={
+        "createdAfter": "2026-01-01T00:00:00Z", "marketplaceIds": "ATVPDKIKX0DER"})
+    assert r.status_code == 200, r.text
+    assert r.headers["x-amzn-RateLimit-Limit"] == "0.0056"
+    assert r.headers["x-amzn-RequestId"]
+
+
+def test_g1_usage_plan_override_raises_a_sellers_limits(sandbox):
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5, usage_plans={"getOrder": [10, 50]})
+    client = sandbox.client_for(creds)
+    codes = [client.get("/orders/2026-01-01/orders/1").status_code for _ in range(50)]
+    assert 429 not in codes
+    assert client.get("/orders/2026-01-01/orders/1").status_code == 429
+
+
+def test_g1_buckets_are_per_seller(sandbox):
+    a = sandbox.client_for(sandbox.create_seller(marketplaces=["US"], catalog_size=5, seed=1))
+    b = sandbox.client_for(sandbox.create_seller(marketplaces=["US"], catalog_size=5, seed=2))
+    for _ in range(30):
+        a.get("/orders/2026-01-01/orders/1")
+    assert a.get("/orders/2026-01-01/orders/1").status_code == 429
+    assert b.get("/orders/2026-01-01/orders/1").status_code == 404
+
+
+def test_i4_scripted_faults_fire_n_times_then_stop(sandbox, seller):
+    sandbox.fault(operation="getOrder", kind="status", status=503, count=2)
+    codes = [seller.get("/orders/2026-01-01/orders/1").status_code for _ in range(3)]
+    assert codes == [503, 503, 404]
+
+
+def test_i4_malformed_json_fault_answers_200_with_broken_body(sandbox, seller):
+    sandbox.fault(operation="getOrder", kind="malformed_json")
+    r = seller.get("/orders/2026-01-01/orders/1")
+    assert r.status_code == 200
+    try:
+        r.json()
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("body should not be JSON")
+
+
+def test_i4_unknown_fault_kind_is_a_400(sandbox):
+    r = sandbox.http.post("/_sandbox/faults", json={"operation": "getOrder", "kind": "gremlins"})
+    assert r.status_code == 400 and "unknown fault kind" in r.json()["error"]
+
+
+def test_i4_unknown_route_answers_amazons_404_shape(sandbox):
+    r = sandbox.http.get("/nothing/here")
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "NotFound"
+
+
+def test_i4_stepped_clock_moves_only_when_advanced(sandbox):
+    t0 = sandbox.http.get("/_sandbox/clock").json()["now"]
+    assert sandbox.http.get("/_sandbox/clock").json()["now"] == t0
+    sandbox.advance(90)
+    t1 = sandbox.http.get("/_sandbox/clock").json()["now"]
+    assert t1 > t0
+
+
+def test_i4_order_stream_is_deterministic_for_a_seed():
+    from tests.support.sandbox import Sandbox
+
+    def run() -> list[tuple[str, str, int]]:
+        sb = Sandbox()
+        creds = sb.create_seller(marketplaces=["US"], catalog_size=20, seed=42, order_rate_per_hour=300,
+                                 seller_id="ASEEDSELLER01")
+        sb.backend.clock.set_scale(0)
+        sb.advance(3600)
+        orders = sb.backend.sellers[creds.seller_id].orders.values()
+        return sorted((o.order_id, o.status, len(o.lines)) for o in orders)
+
+    first, second = run(), run()
+    assert len(first) > 200
+    assert [o[0] for o in first] == [o[0] for o in second]
