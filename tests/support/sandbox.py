@@ -111,8 +111,12 @@ def live_server(app: Any, host: str = "127.0.0.1"):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("sandbox server did not start")
         time.sleep(0.02)
+    base_url = f"http://{host}:{port}"
+    backend = getattr(getattr(app, "state", None), "backend", None)
+    if backend is not None:
+        backend.public_base_url = base_url
     try:
-        yield f"http://{host}:{port}"
+        yield base_url
     finally:
         server.should_exit = True
         thread.join(timeout=10)

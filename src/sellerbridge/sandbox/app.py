@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from . import notify
 from .backend import Backend
 from .clock import Clock
 from .timings import Timings
@@ -20,7 +21,7 @@ from .timings import Timings
 # Route modules, each owning one API family; each exposes ``routes``.
 ROUTE_MODULES = (
     "lwa", "documents", "control", "orders_v2026", "orders_v0", "orders_v0_shipments", "listings",
-    "feeds", "reports", "tokens", "notifications",
+    "feeds", "reports", "tokens", "notifications", "control_notifications",
 )
 
 
@@ -63,4 +64,5 @@ def create_app(backend: Backend | None = None, *, time_scale: float = 1.0) -> St
     app = Starlette(routes=_routes(), exception_handlers={404: _not_found, 405: _method_not_allowed,
                                                            Exception: _internal})
     app.state.backend = backend
+    notify.install(app)  # ORDER_CHANGE hook and app.state.deliver (the clock endpoint awaits it)
     return app

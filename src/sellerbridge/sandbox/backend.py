@@ -101,6 +101,9 @@ class Backend:
         self.timings = timings or Timings()
         self.lock = threading.RLock()
         self.signing_key = secrets.token_bytes(32)
+        # Where pre-signed document URLs point when served (S3 lives on its own host at Amazon; a
+        # client may also send a Host header that is not the address it connected to).
+        self.public_base_url: str | None = None
         self.reset()
 
     def reset(self) -> None:

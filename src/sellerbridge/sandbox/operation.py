@@ -68,7 +68,7 @@ class Ctx:
             raise errors.invalid_input("The request body is missing.")
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurd nesting
             raise errors.invalid_input("The request body is not valid JSON.", str(exc)[:200]) from None
         if not isinstance(body, dict):
             raise errors.invalid_input("The request body must be a JSON object.")
@@ -80,7 +80,8 @@ class Ctx:
         return self.seller
 
     def base_url(self) -> str:
-        return str(self.request.base_url).rstrip("/")
+        """Base for pre-signed URLs: the served address when known, else what the request names."""
+        return (self.backend.public_base_url or str(self.request.base_url)).rstrip("/")
 
 
 def _path_pattern(template: str) -> re.Pattern[str]:

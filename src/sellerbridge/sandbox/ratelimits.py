@@ -26,6 +26,8 @@ DEFAULT_USAGE_PLANS: dict[str, tuple[float, int]] = {
     "getOrderItems": (0.5, 30),
     "getOrderItemsBuyerInfo": (0.5, 30),
     "updateShipmentStatus": (5, 15),
+    "getOrderRegulatedInfo": (0.5, 30),
+    "updateVerificationStatus": (0.5, 30),
     "confirmShipment": (2, 10),
     # Listings Items 2021-08-01
     "getListingsItem": (5, 10),
@@ -53,7 +55,9 @@ DEFAULT_USAGE_PLANS: dict[str, tuple[float, int]] = {
     # Tokens 2021-03-01
     "createRestrictedDataToken": (1, 10),
     # Notifications v1
+    "getSubscriptions": (1, 5),
     "getSubscription": (1, 5),
+    "sendTestNotification": (1, 5),
     "createSubscription": (1, 5),
     "getSubscriptionById": (1, 5),
     "deleteSubscriptionById": (1, 5),

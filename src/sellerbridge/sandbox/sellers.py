@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import marketplaces
+from . import marketplaces, settlements
 from .backend import Backend
 from .generator import OrderStream, populate_catalog
 from .state import Seller
@@ -68,6 +68,7 @@ def create_seller(backend: Backend, spec: SellerSpec) -> dict[str, Any]:
         stream = OrderStream(backend, seller)
         backend.order_streams[seller_id] = stream
         stream.start(now)
+        settlements.schedule_for(backend, seller, now)  # Amazon publishes settlements every 14 days
         hook = getattr(backend, "on_seller_created", None)
         if hook is not None:
             hook(seller, now)

@@ -249,5 +249,7 @@ class Seller:
     item_seq: int = 0
     settlement_seq: int = 0
     last_settlement_end: datetime | None = None
+    # createReportSchedule: reportScheduleId -> report_lifecycle.ReportSchedule
+    report_schedules: dict[str, Any] = field(default_factory=dict)
     # mix knobs for the order stream, see generator.OrderMix
     mix: dict[str, float] = field(default_factory=dict)

@@ -46,7 +46,9 @@ async def download(request: Request) -> Response:
         content = content[: max(1, len(content) // 2)]
     elif fault is not None and fault.kind == "corrupt":
         content = bytes(b ^ 0x5A if i % 7 == 3 else b for i, b in enumerate(content))
-    return Response(content, media_type=doc.content_type if doc.compression is None else "application/octet-stream")
+    # The stored content type carries the charset (S3 keeps the uploader's Content-Type even for GZIP
+    # bytes): clients such as python-amazon-sp-api decode reports with it, else with ISO-8859-1.
+    return Response(content, headers={"Content-Type": doc.content_type})
 
 
 async def upload(request: Request) -> Response:
