@@ -150,3 +150,22 @@ def test_i4_order_stream_is_deterministic_for_a_seed():
     first, second = run(), run()
     assert len(first) > 200
     assert [o[0] for o in first] == [o[0] for o in second]
+
+
+def test_i4_drop_and_slow_faults_look_like_network_failures_to_a_real_client(sandbox, seller):
+    import httpx
+    import pytest
+
+    from tests.support.sandbox import live_server
+
+    path = "/orders/2026-01-01/orders/1"
+    sandbox.fault(operation="getOrder", kind="drop")
+    sandbox.fault(operation="getOrder", kind="slow", delay_seconds=1.0)
+    with live_server(sandbox.app) as base, httpx.Client(base_url=base,
+                                                         headers={"x-amz-access-token": seller.token}) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get(path)
+        with pytest.raises(httpx.ReadTimeout):
+            http.get(path, timeout=0.2)
+        assert http.get(path).status_code == 404  # both faults used up: normal service
+    assert not sandbox.backend.internal_errors

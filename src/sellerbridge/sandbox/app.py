@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from . import notify
 from .backend import Backend
 from .clock import Clock
+from .operation import DropConnection
 from .timings import Timings
 
 # Route modules, each owning one API family; each exposes ``routes``.
@@ -52,7 +53,8 @@ async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
     backend: Backend = request.app.state.backend
-    backend.internal_errors.append(f"{request.method} {request.url.path}: {exc!r}")
+    if not isinstance(exc, DropConnection):  # a scripted drop is not a sandbox bug
+        backend.internal_errors.append(f"{request.method} {request.url.path}: {exc!r}")
     body = {"errors": [{"code": "InternalFailure", "message": "We encountered an internal error.",
                         "details": ""}]}
     return JSONResponse(body, status_code=500)

@@ -36,7 +36,24 @@ Handler = Callable[["Ctx"], Awaitable[Any]]
 
 
 class DropConnection(Exception):
-    """Raised to close the connection with no answer (a scripted ``drop`` fault)."""
+    """Raised to cut the connection mid-answer (a scripted ``drop`` fault)."""
+
+
+class DroppedResponse(Response):
+    """Starts an answer, sends part of it, then fails: the server closes the connection.
+
+    A client sees what a dropped connection looks like: over a socket, the peer closing before the
+    declared Content-Length arrived; in-process (``httpx.ASGITransport``), the exception itself.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"512")]})
+        await send({"type": "http.response.body", "body": b'{"payload": {', "more_body": True})
+        raise DropConnection("connection dropped by a scripted fault")
 
 
 @dataclass
@@ -135,7 +152,7 @@ def operation(name: str, *, grantless_ok: bool = False, rate_limited: bool = Tru
                     if fault.kind == "slow":
                         await asyncio.sleep(fault.delay_seconds)
                     elif fault.kind == "drop":
-                        raise DropConnection(name)
+                        return DroppedResponse()
                     elif fault.kind == "malformed_json":
                         status = 200
                         return Response('{"payload": {"truncated', status_code=200,
