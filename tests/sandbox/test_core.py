@@ -169,3 +169,25 @@ def test_i4_drop_and_slow_faults_look_like_network_failures_to_a_real_client(san
             http.get(path, timeout=0.2)
         assert http.get(path).status_code == 404  # both faults used up: normal service
     assert not sandbox.backend.internal_errors
+
+
+def test_i4_usable_in_process_through_httpx_asgi_transport():
+    import asyncio
+
+    import httpx
+
+    from sellerbridge.sandbox.app import create_app
+
+    async def scenario() -> tuple[int, int]:
+        app = create_app(time_scale=0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://amazon") as client:
+            creds = (await client.post("/_sandbox/sellers", json={"catalog_size": 3})).json()
+            token = (await client.post("/auth/o2/token", data={
+                "grant_type": "refresh_token", "refresh_token": creds["refresh_token"],
+                "client_id": creds["client_id"], "client_secret": creds["client_secret"]})).json()["access_token"]
+            r = await client.get("/orders/2026-01-01/orders", headers={"x-amz-access-token": token},
+                                 params={"createdAfter": "2026-01-01T00:00:00Z"})
+            return r.status_code, len(r.json()["orders"])
+
+    status, count = asyncio.run(scenario())
+    assert status == 200 and count == 0

@@ -399,6 +399,7 @@ def test_given_get_feeds_filters_then_only_matching_feeds(sandbox, seller, calls
     {"feedTypes": ACK, "pageSize": "ten"},
     {"feedTypes": ACK, "processingStatuses": "WAITING"},
     {"feedTypes": ACK, "createdSince": "yesterday"},
+    {"feedTypes": ACK, "createdUntil": "0001-01-01T00:00:00+01:00"},
     {"feedTypes": ACK, "createdSince": "2030-01-02T00:00:00Z", "createdUntil": "2030-01-01T00:00:00Z"},
     {"feedTypes": ",".join(f"T{i}" for i in range(11))},
     {"nextToken": "forged"},

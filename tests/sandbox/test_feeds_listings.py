@@ -228,6 +228,26 @@ def test_i4_amazons_example_feed_is_processed(shop):
     assert codes[1] == codes[2] == codes[4] == codes[5] == "13013"
 
 
+def test_d8_feed_through_the_feeds_api_changes_the_listing_when_done(sandbox, seller, shop):
+    from tests.sandbox.test_feeds import download_result, get_feed, submit
+
+    _, state, mfn, _ = shop
+    doc = _feed(state.seller_id, _qty_patch(1, mfn[0], 64), _qty_patch(2, "GHOST", 1))
+    feed_id = submit(sandbox, seller, "JSON_LISTINGS_FEED", json.dumps(doc).encode(), "application/json")
+    assert _qty(state, mfn[0]) != 64
+    for _ in range(60):
+        sandbox.advance(10)
+        feed = get_feed(seller, feed_id)
+        if feed["processingStatus"] in ("DONE", "FATAL"):
+            break
+    assert feed["processingStatus"] == "DONE"
+    report = download_result(sandbox, seller, feed["resultFeedDocumentId"]).json()
+    assert report["summary"]["messagesAccepted"] == 1 and report["issues"][0]["code"] == "13013"
+    r = seller.get(f"/listings/2021-08-01/items/{state.seller_id}/{mfn[0]}",
+                   params={"marketplaceIds": US, "includedData": "fulfillmentAvailability"})
+    assert r.json()["fulfillmentAvailability"][0]["quantity"] == 64
+
+
 # --- the fast message check never lets through what Amazon's schema rejects ---------------------
 
 _ANY = st.one_of(st.none(), st.booleans(), st.integers(-2, 3), st.floats(allow_nan=False), st.text(max_size=3),

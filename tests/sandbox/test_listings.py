@@ -129,6 +129,12 @@ def test_given_bad_parameters_when_get_then_400_invalid_input(sandbox, seller, p
     assert r.json()["errors"][0]["code"] == "InvalidInput"
 
 
+def test_given_empty_sku_when_get_then_400(sandbox, seller):
+    r = seller.get(f"{BASE}/{seller.creds.seller_id}/", params={"marketplaceIds": US})
+    assert r.status_code == 400
+    validate_response("listings", "getListingsItem", 400, r.json())
+
+
 def test_i4_sku_with_non_ascii_and_spaces_is_found(sandbox, seller):
     sku = "Café Crème® 🎉 #1/2"  # SDKs percent-encode the SKU in the path
     r = seller.put(f"{BASE}/{seller.creds.seller_id}/{quote(sku, safe='')}", params={"marketplaceIds": US}, json={
@@ -176,6 +182,21 @@ def test_given_quantity_zero_when_patched_then_only_discoverable_and_back_to_buy
     _submission(_patch(seller, sku, _availability(3)), "ACCEPTED")
     sandbox.advance(5)
     assert _get(seller, sku).json()["summaries"][0]["status"] == ["BUYABLE", "DISCOVERABLE"]
+
+
+def test_i4_generated_listings_status_follows_their_quantity_and_price(sandbox):
+    # populate_catalog's own output, no patch: seed 6 draws quantity 0 for a merchant-fulfilled SKU.
+    client = sandbox.client_for(sandbox.create_seller(marketplaces=["US"], catalog_size=50, seed=6))
+    mfn = [x for _key, x in sorted(_listings(sandbox, client).items()) if x.fulfillment_channel == "DEFAULT"]
+    empty = [x.sku for x in mfn if x.attributes["fulfillment_availability"][0]["quantity"] == 0]
+    stocked = [x.sku for x in mfn if x.attributes["fulfillment_availability"][0]["quantity"] > 0]
+    assert empty and stocked, "seed 6 no longer generates an out-of-stock listing: pick another seed"
+    for sku, quantity_ok, status in [(empty[0], lambda q: q == 0, ["DISCOVERABLE"]),
+                                     (stocked[0], lambda q: q > 0, ["BUYABLE", "DISCOVERABLE"])]:
+        body = _get(client, sku).json()
+        assert quantity_ok(body["fulfillmentAvailability"][0]["quantity"]), body
+        assert float(body["offers"][0]["price"]["amount"]) > 0, body
+        assert body["summaries"][0]["status"] == status, body
 
 
 def test_i4_two_quick_patches_apply_in_order(sandbox, seller):
@@ -358,7 +379,8 @@ def _put(client, sku, attributes, **params):
 
 NEW_ATTRIBUTES = {
     "item_name": [{"value": "Espresso Tasse Ø 6 cm ® ☕", "language_tag": "en_US", "marketplace_id": US}],
-    "purchasable_offer": [{"marketplace_id": US, "currency": "USD", "our_price": [{"schedule": [{"value_with_tax": 9.99}]}]}],
+    "purchasable_offer": [{"marketplace_id": US, "currency": "USD",
+                           "our_price": [{"schedule": [{"value_with_tax": 9.99}]}]}],
     "fulfillment_availability": [{"fulfillment_channel_code": "DEFAULT", "quantity": 4}],
 }
 
@@ -504,3 +526,37 @@ def test_given_other_seller_when_searching_then_403(sandbox, seller):
     r = seller.get(f"{BASE}/AOTHERSELLER01", params={"marketplaceIds": US})
     assert r.status_code == 403
     validate_response("listings", "searchListingsItems", 403, r.json())
+
+
+# --- Amazon's two Python clients, unchanged but for the base URL ----------------------------------
+
+
+@pytest.mark.server
+def test_i4_both_python_clients_get_patch_and_page_listings(sandbox, seller):
+    from sp_api.api import ListingsItems
+    from spapi.api.listings_items_v2021_08_01.listings_api import ListingsApi
+    from spapi.models.listings_items_v2021_08_01 import ListingsItemPatchRequest, PatchOperation
+
+    from tests.adapters.sdk_clients import community_client, official_api_client
+    from tests.support.sandbox import live_server
+
+    sku, seller_id = _sku(sandbox, seller, fba=False), seller.creds.seller_id
+    with live_server(sandbox.app) as base:
+        official = ListingsApi(official_api_client(base, seller.creds))
+        item = official.get_listings_item(seller_id, sku, [US], included_data=["summaries", "offers"])
+        assert item.summaries[0].status == ["BUYABLE", "DISCOVERABLE"] and item.offers[0].price.amount
+        patch = ListingsItemPatchRequest(product_type="PRODUCT", patches=[PatchOperation(
+            op="replace", path="/attributes/fulfillment_availability",
+            value=[{"fulfillment_channel_code": "DEFAULT", "quantity": 3}])])
+        assert official.patch_listings_item(seller_id, sku, [US], patch).status == "ACCEPTED"
+        first = official.search_listings_items(seller_id, [US], page_size=5)
+        second = official.search_listings_items(seller_id, [US], page_size=5, page_token=first.pagination.next_token)
+        assert first.number_of_results == 30 and {i.sku for i in first.items}.isdisjoint(i.sku for i in second.items)
+
+        community = community_client(ListingsItems, base, seller.creds)
+        r = community.patch_listings_item(seller_id, sku, marketplaceIds=[US], body={
+            "productType": "PRODUCT", "patches": _availability(-1)})
+        assert r.payload["status"] == "INVALID" and r.payload["issues"][0]["code"] == "4000001"
+        got = community.get_listings_item(seller_id, sku, marketplaceIds=[US], includedData=["summaries"])
+        assert got.payload["sku"] == sku
+    assert sandbox.backend.internal_errors == []

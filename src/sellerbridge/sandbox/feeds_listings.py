@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
-from . import listings_ops
+from . import listings_ops, listings_validation
 from .feed_processors import FeedOutcome, register
 from .render_listings import render_item
 
@@ -90,7 +90,7 @@ def plainly_valid(m: Any) -> bool:
         return False
     if type(product_type) is not str or not product_type:
         return False
-    if "requirements" in m and m["requirements"] not in listings_ops.REQUIREMENTS:
+    if "requirements" in m and m["requirements"] not in listings_validation.REQUIREMENTS:
         return False
     if "attributes" in m and (type(m["attributes"]) is not dict or not m["attributes"]):
         return False
@@ -98,7 +98,7 @@ def plainly_valid(m: Any) -> bool:
         if type(m["patches"]) is not list or not m["patches"]:
             return False
         for p in m["patches"]:
-            if type(p) is not dict or p.get("op") not in listings_ops.OPS or type(p.get("path")) is not str:
+            if type(p) is not dict or p.get("op") not in listings_validation.OPS or type(p.get("path")) is not str:
                 return False
             if "value" in p and (type(p["value"]) is not list or any(type(v) is not dict for v in p["value"])):
                 return False

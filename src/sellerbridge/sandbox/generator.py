@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import marketplaces
+from . import listings_ops, marketplaces
 from .state import (
     CANCELED,
     PENDING,
@@ -138,11 +138,13 @@ def populate_catalog(seller: Seller, now: datetime) -> None:
         for mp_id in seller.marketplace_ids:
             mp = marketplaces.MARKETPLACES[mp_id]
             channel = FBA_CHANNEL[mp.region] if fba else "DEFAULT"
-            seller.listings[(sku, mp_id)] = Listing(
+            listing = Listing(
                 sku=sku, asin=asin, marketplace_id=mp_id, product_type=product_type, title=title,
                 attributes=_listing_attributes(mp, title, price, quantity, channel, rng.choice([1, 2, 3])),
                 created=now, last_updated=now, fulfillment_channel=channel,
             )
+            listings_ops.refresh(listing)  # status from the attributes: quantity 0 is not BUYABLE
+            seller.listings[(sku, mp_id)] = listing
 
 
 class OrderStream:

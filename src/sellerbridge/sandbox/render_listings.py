@@ -11,10 +11,11 @@ import copy
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from . import marketplaces
-from .listings_ops import is_fba, is_number, price_amount
+from .listings_validation import is_fba, is_number
 from .state import Listing
 
 INCLUDED_DATA = ("summaries", "attributes", "issues", "offers", "fulfillmentAvailability", "procurement",
@@ -30,6 +31,11 @@ AUDIENCE_NAMES = {"ALL": "Sell on Amazon", "B2B": "Amazon Business"}
 def iso(dt: datetime) -> str:
     """ISO 8601 UTC with milliseconds and ``Z``, as Amazon's listings dates."""
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def price_amount(value: Any) -> str:
+    """A stored price as Amazon's Decimal string ("24.99")."""
+    return format(Decimal(str(value)), "f")
 
 
 def _entries(listing: Listing, name: str) -> list[Any]:

@@ -182,9 +182,9 @@ def _date(ctx: Ctx, name: str) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range by its offset
         raise errors.invalid_input(f"{name} must be an ISO 8601 date-time.", raw[:60]) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _filters(ctx: Ctx) -> dict:

@@ -24,7 +24,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from .. import errors, listings_ops, marketplaces
+from .. import errors, listings_ops, listings_validation, marketplaces
 from ..operation import Ctx, operation
 from ..render_listings import INCLUDED_DATA, render_item
 from ..state import Listing, Seller
@@ -46,6 +46,13 @@ def _seller(ctx: Ctx) -> Seller:
     if ctx.path.get("sellerId") != seller.seller_id:
         raise errors.unauthorized("The sellerId in the path is not the selling partner of the access token.")
     return seller
+
+
+def _sku(ctx: Ctx) -> str:
+    sku = ctx.path.get("sku", "")
+    if not sku:  # ".../items/{sellerId}/" matches the item route with an empty SKU
+        raise errors.invalid_input("Missing required parameter: sku.")
+    return sku
 
 
 def _marketplaces(ctx: Ctx, *, max_items: int | None = None, own: bool = False) -> list[str]:
@@ -118,7 +125,7 @@ async def get_listings_item(ctx: Ctx) -> dict[str, Any]:
     seller = _seller(ctx)
     mps = _marketplaces(ctx)
     included = _list_enum(ctx, "includedData", INCLUDED_DATA, ["summaries"]) or ["summaries"]
-    sku = ctx.path["sku"]
+    sku = _sku(ctx)
     listings = [seller.listings[(sku, mp)] for mp in mps if (sku, mp) in seller.listings]
     if not listings:
         raise errors.SpApiError(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {','.join(mps)}")
@@ -134,10 +141,10 @@ async def patch_listings_item(ctx: Ctx) -> dict[str, Any]:
     product_type = _product_type(body)
     patches = body.get("patches")
     if not isinstance(patches, list) or not patches or not all(
-            isinstance(p, dict) and p.get("op") in listings_ops.OPS and isinstance(p.get("path"), str)
+            isinstance(p, dict) and p.get("op") in listings_validation.OPS and isinstance(p.get("path"), str)
             and (p.get("value") is None or isinstance(p["value"], list)) for p in patches):
         raise errors.invalid_input(UNPARSABLE, "patches must be a non-empty list of {op, path, value}.")
-    sub = listings_ops.submit_patch(ctx.backend, seller, ctx.path["sku"], mps, product_type, patches, ctx.now,
+    sub = listings_ops.submit_patch(ctx.backend, seller, _sku(ctx), mps, product_type, patches, ctx.now,
                                     preview=preview)
     return _submission(sub, included)
 
@@ -150,11 +157,12 @@ async def put_listings_item(ctx: Ctx) -> dict[str, Any]:
     body = await ctx.json_body()
     product_type = _product_type(body)
     requirements = body.get("requirements")
-    if requirements is not None and requirements not in listings_ops.REQUIREMENTS:
-        raise errors.invalid_input(UNPARSABLE, f"requirements must be one of {', '.join(listings_ops.REQUIREMENTS)}.")
+    if requirements is not None and requirements not in listings_validation.REQUIREMENTS:
+        raise errors.invalid_input(UNPARSABLE,
+                                   f"requirements must be one of {', '.join(listings_validation.REQUIREMENTS)}.")
     if not isinstance(body.get("attributes"), dict):
         raise errors.invalid_input(UNPARSABLE, "attributes must be an object.")
-    sub = listings_ops.submit_put(ctx.backend, seller, ctx.path["sku"], mps[0], product_type, requirements,
+    sub = listings_ops.submit_put(ctx.backend, seller, _sku(ctx), mps[0], product_type, requirements,
                                   body["attributes"], ctx.now, preview=preview)
     return _submission(sub, included)
 
@@ -163,7 +171,7 @@ async def put_listings_item(ctx: Ctx) -> dict[str, Any]:
 async def delete_listings_item(ctx: Ctx) -> dict[str, Any]:
     seller = _seller(ctx)
     mps = _marketplaces(ctx, max_items=1, own=True)
-    sub = listings_ops.submit_delete(ctx.backend, seller, ctx.path["sku"], mps, ctx.now)
+    sub = listings_ops.submit_delete(ctx.backend, seller, _sku(ctx), mps, ctx.now)
     return _submission(sub, ["issues"])
 
 
