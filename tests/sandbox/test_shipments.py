@@ -793,7 +793,7 @@ def test_i4_no_package_detail_value_gives_a_500(sandbox):
     @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(field=st.sampled_from(["packageReferenceId", "carrierCode", "carrierName", "shippingMethod",
                                   "trackingNumber", "shipDate", "orderItems", "shipFromSupplySourceId"]),
-           value=_json | st.text(alphabet=st.characters(), max_size=40))
+           value=_json | st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
     def check(field, value):
         order_id = sandbox.http.post(f"/_sandbox/sellers/{client.creds.seller_id}/orders",
                                      json={"status": "Unshipped", "fba": False}).json()["order_ids"][0]

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from . import shipping
 from .feed_processors import FeedOutcome, register
 from .state import Order, Seller
+from .timefmt import parse_iso_datetime
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -253,7 +254,7 @@ def _xml_package(message: ET.Element, position: int) -> Package:
     raw_date = _value(of, "FulfillmentDate")
     if raw_date is None:
         raise invalid("FulfillmentDate is required.")
-    ship_date = shipping.parse_date_time(raw_date)
+    ship_date = parse_iso_datetime(raw_date)
     if ship_date is None:
         raise invalid(f"FulfillmentDate '{raw_date}' is not a valid xsd:dateTime.")
     data = (_children(of, "FulfillmentData") or [ET.Element("FulfillmentData")])[0]

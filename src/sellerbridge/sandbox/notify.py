@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from .backend import Backend, Notification, Subscription
 from .state import CANCELED, PENDING, PENDING_AVAILABILITY, Order, Seller
+from .timefmt import iso_ms
 
 ORDER_CHANGE = "ORDER_CHANGE"
 FEED_PROCESSING_FINISHED = "FEED_PROCESSING_FINISHED"
@@ -35,11 +36,6 @@ PAYLOAD_KEYS = {
 SENT_KEPT = 10_000  # delivered notifications remembered for GET /_sandbox/notifications
 DELIVERY_CONCURRENCY = 16
 DELIVERY_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
-
-
-def iso_ms(at: datetime) -> str:
-    """Amazon's notification timestamps: UTC, milliseconds, ``Z``."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 # --- envelopes -------------------------------------------------------------------------------

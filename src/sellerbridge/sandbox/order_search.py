@@ -21,34 +21,26 @@ import heapq
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import errors
 from .backend import AccessToken, Backend
 from .state import Order, Seller
+from .timefmt import parse_iso_datetime
 
 BEFORE_MARGIN_SECONDS = 120  # "at least two minutes before the time of the request"
-_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE | re.ASCII)
 
 
 # --- parameter parsing ---------------------------------------------------------------------------
 
 def parse_datetime(name: str, text: str) -> datetime:
     """An ISO 8601 date-time (``2026-01-31T23:59:59Z``, offsets, fractions; no zone = UTC) or 400."""
-    m = _ISO.match(text.strip())
-    if not m:
+    moment = parse_iso_datetime(text)
+    if moment is None:
         raise errors.invalid_input(f"Invalid {name}: the date must be an ISO 8601 date-time.",
                                    f"{name}={text!r}; expected for example 2026-01-31T23:59:59Z.")
-    base, secs, frac, zone = m.groups()
-    frac = (frac or "")[:7]  # datetime takes at most microseconds
-    zone = (zone or "+00:00").upper().replace("Z", "+00:00")
-    if len(zone) == 5:  # +hhmm
-        zone = f"{zone[:3]}:{zone[3:]}"
-    try:
-        return datetime.fromisoformat(f"{base}{secs or ':00'}{frac}{zone}").astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise errors.invalid_input(f"Invalid {name}: {text!r} is not a valid date-time.") from None
+    return moment
 
 
 def parse_int(name: str, text: str | None, low: int, high: int, default: int) -> int:

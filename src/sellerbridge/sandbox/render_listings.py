@@ -10,13 +10,13 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from . import marketplaces
 from .listings_validation import is_fba, is_number
 from .state import Listing
+from .timefmt import iso_ms
 
 INCLUDED_DATA = ("summaries", "attributes", "issues", "offers", "fulfillmentAvailability", "procurement",
                  "relationships", "productTypes")
@@ -26,11 +26,6 @@ CONDITION_TYPES = (
     "collectible_acceptable", "club_club",
 )
 AUDIENCE_NAMES = {"ALL": "Sell on Amazon", "B2B": "Amazon Business"}
-
-
-def iso(dt: datetime) -> str:
-    """ISO 8601 UTC with milliseconds and ``Z``, as Amazon's listings dates."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def price_amount(value: Any) -> str:
@@ -61,8 +56,8 @@ def summary(listing: Listing) -> dict[str, Any]:
         "productType": listing.product_type,
         "status": list(listing.status),
         "itemName": _first_value(listing, "item_name") or listing.title,
-        "createdDate": iso(listing.created),
-        "lastUpdatedDate": iso(listing.last_updated),
+        "createdDate": iso_ms(listing.created),
+        "lastUpdatedDate": iso_ms(listing.last_updated),
     }
     condition = _first_value(listing, "condition_type")
     if condition in CONDITION_TYPES:

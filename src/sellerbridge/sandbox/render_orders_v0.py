@@ -24,7 +24,7 @@ What Amazon does, copied here:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,7 @@ from .state import (
     Order,
     OrderLine,
 )
+from .timefmt import iso_z
 
 ORDER_STATUSES = ("PendingAvailability", "Pending", "Unshipped", "PartiallyShipped", "Shipped",
                   "InvoiceUnconfirmed", "Canceled", "Unfulfillable")
@@ -48,10 +49,6 @@ PAYMENT_METHODS = ("COD", "CVS", "Other")
 ADDRESS_STATUSES = frozenset({UNSHIPPED, PARTIALLY_SHIPPED, SHIPPED, INVOICE_UNCONFIRMED})
 UNPRICED_STATUSES = frozenset({PENDING, PENDING_AVAILABILITY})
 CENT = Decimal("0.01")
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def money(value: Decimal, currency: str) -> dict[str, str]:
@@ -87,8 +84,8 @@ def render_order(order: Order, *, buyer_info: bool, shipping_address: bool, now:
     if order.seller_order_id:
         out["SellerOrderId"] = order.seller_order_id
     out.update({
-        "PurchaseDate": iso(order.purchase_date),
-        "LastUpdateDate": iso(order.last_updated),
+        "PurchaseDate": iso_z(order.purchase_date),
+        "LastUpdateDate": iso_z(order.last_updated),
         "OrderStatus": order.status,
         "FulfillmentChannel": order.fulfillment_channel,
         "SalesChannel": _marketplace_name(order),
@@ -106,11 +103,11 @@ def render_order(order: Order, *, buyer_info: bool, shipping_address: bool, now:
         "OrderType": "StandardOrder",
     })
     if order.is_mfn:
-        out["EarliestShipDate"] = iso(order.earliest_ship)
-        out["LatestShipDate"] = iso(order.latest_ship)
+        out["EarliestShipDate"] = iso_z(order.earliest_ship)
+        out["LatestShipDate"] = iso_z(order.latest_ship)
         if order.status not in UNPRICED_STATUSES and order.status != CANCELED:
-            out["EarliestDeliveryDate"] = iso(order.earliest_delivery)
-            out["LatestDeliveryDate"] = iso(order.latest_delivery)
+            out["EarliestDeliveryDate"] = iso_z(order.earliest_delivery)
+            out["LatestDeliveryDate"] = iso_z(order.latest_delivery)
     out.update({
         "IsBusinessOrder": order.is_business,
         "IsPrime": order.is_prime,

@@ -29,7 +29,7 @@ Amazon's "Access Orders PII" guide:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +48,7 @@ from .state import (
     Order,
     OrderLine,
 )
+from .timefmt import iso_z
 
 # Not among state.py's constants: Amazon's third PII role ("Tax Remittance (Restricted)").
 ROLE_TAX_REMITTANCE = "TaxRemittance"
@@ -82,11 +83,6 @@ def statuses_for(fulfillment_statuses: Iterable[str]) -> set[str]:
     """The v0 statuses (the sandbox's own) that render as any of these 2026-01-01 statuses."""
     wanted = set(fulfillment_statuses)
     return {v0 for v0, new in FULFILLMENT_STATUS.items() if new in wanted}
-
-
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC with ``Z`` and whole seconds, as Amazon prints times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def amount(value: Decimal) -> str:
@@ -134,8 +130,8 @@ def render_order(order: Order, included: Iterable[str], roles: Iterable[str], no
     out: dict[str, Any] = {"orderId": order.order_id}
     if order.seller_order_id:
         out["orderAliases"] = [{"aliasId": order.seller_order_id, "aliasType": "SELLER_ORDER_ID"}]
-    out["createdTime"] = iso(order.purchase_date)
-    out["lastUpdatedTime"] = iso(order.last_updated)
+    out["createdTime"] = iso_z(order.purchase_date)
+    out["lastUpdatedTime"] = iso_z(order.last_updated)
     out["programs"] = programs(order)
     out["salesChannel"] = {"channelName": "AMAZON", "marketplaceId": order.marketplace_id,
                            "marketplaceName": mp.name if mp else order.marketplace_id}
@@ -215,9 +211,9 @@ def order_fulfillment(order: Order) -> dict[str, Any]:
         "fulfillmentStatus": FULFILLMENT_STATUS.get(order.status, "PENDING"),
         "fulfilledBy": FULFILLED_BY.get(order.fulfillment_channel, "MERCHANT"),
         "fulfillmentServiceLevel": SERVICE_LEVEL.get(order.service_level, "STANDARD"),
-        "shipByWindow": {"earliestDateTime": iso(order.earliest_ship), "latestDateTime": iso(order.latest_ship)},
-        "deliverByWindow": {"earliestDateTime": iso(order.earliest_delivery),
-                            "latestDateTime": iso(order.latest_delivery)},
+        "shipByWindow": {"earliestDateTime": iso_z(order.earliest_ship), "latestDateTime": iso_z(order.latest_ship)},
+        "deliverByWindow": {"earliestDateTime": iso_z(order.earliest_delivery),
+                            "latestDateTime": iso_z(order.latest_delivery)},
     }
 
 
@@ -275,10 +271,10 @@ def packages(order: Order) -> list[dict[str, Any]]:
     for s in order.shipments:
         pkg: dict[str, Any] = {
             "packageReferenceId": s.package_reference_id,
-            "createdTime": iso(s.confirmed_at),
+            "createdTime": iso_z(s.confirmed_at),
             "packageStatus": {"status": "SHIPPED"},
             "carrier": s.carrier_name if s.carrier_code == "Other" and s.carrier_name else s.carrier_code,
-            "shipTime": iso(s.ship_date),
+            "shipTime": iso_z(s.ship_date),
             "trackingNumber": s.tracking_number,
             "packageItems": [{"orderItemId": i.order_item_id, "quantity": i.quantity} for i in s.items],
         }
@@ -342,6 +338,6 @@ def item_fulfillment(order: Order, line: OrderLine, roles: set[str]) -> dict[str
         gift = {"giftMessage": line.gift_message} if pii else {}
         out["packing"] = {"giftOption": gift}
     if order.service_level == "Scheduled":
-        out["shipping"] = {"scheduledDeliveryWindow": {"earliestDateTime": iso(order.earliest_delivery),
-                                                       "latestDateTime": iso(order.latest_delivery)}}
+        out["shipping"] = {"scheduledDeliveryWindow": {"earliestDateTime": iso_z(order.earliest_delivery),
+                                                       "latestDateTime": iso_z(order.latest_delivery)}}
     return out

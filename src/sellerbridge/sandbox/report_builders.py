@@ -41,6 +41,7 @@ from .state import (
     Report,
     Seller,
 )
+from .timefmt import iso_offset
 
 Rows = tuple[list[str], list[list[str]]]
 Builder = Callable[[Seller, Report, datetime], Rows]
@@ -110,11 +111,6 @@ OPEN_DATE_ZONE = {
 ZERO_DECIMAL = frozenset({"JPY"})
 
 
-def amz_datetime(moment: datetime) -> str:
-    """ISO 8601 as Amazon writes it in reports: UTC with ``+00:00`` and whole seconds."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
 def money(amount: Decimal, currency: str) -> str:
     exp = Decimal("1") if currency in ZERO_DECIMAL else Decimal("0.01")
     return str(amount.quantize(exp))
@@ -168,8 +164,8 @@ def all_orders(seller: Seller, report: Report, now: datetime) -> Rows:
         priced = order.status not in (PENDING, PENDING_AVAILABILITY)
         for line in order.lines:
             rows.append([
-                order.order_id, order.seller_order_id or "", amz_datetime(order.purchase_date),
-                amz_datetime(order.last_updated), FLAT_ORDER_STATUS.get(order.status, order.status),
+                order.order_id, order.seller_order_id or "", iso_offset(order.purchase_date),
+                iso_offset(order.last_updated), FLAT_ORDER_STATUS.get(order.status, order.status),
                 "Amazon" if order.fulfillment_channel == "AFN" else "Merchant", mp.name, "", "",
                 order.service_level, line.title, line.sku, line.asin, _item_status(order, line),
                 str(line.quantity), order.currency, _amount(line.unit_price * line.quantity, order, priced),
@@ -198,9 +194,9 @@ def actionable_shipping(seller: Seller, report: Report, now: datetime) -> Rows:
             if line.quantity_unshipped <= 0:
                 continue
             rows.append([
-                order.order_id, line.order_item_id, amz_datetime(order.purchase_date),
-                amz_datetime(order.purchase_date), amz_datetime(order.purchase_date),
-                amz_datetime(order.latest_ship), str(days_past), buyer.email, buyer.name, addr.phone or "",
+                order.order_id, line.order_item_id, iso_offset(order.purchase_date),
+                iso_offset(order.purchase_date), iso_offset(order.purchase_date),
+                iso_offset(order.latest_ship), str(days_past), buyer.email, buyer.name, addr.phone or "",
                 line.sku, line.title, str(line.quantity), str(line.quantity_shipped),
                 str(line.quantity_unshipped), order.service_level, addr.name, addr.line1, addr.line2 or "", "",
                 addr.city, addr.state_or_region or "", addr.postal_code, addr.country_code,

@@ -24,8 +24,9 @@ from typing import Any
 
 from . import notify
 from .backend import Backend
-from .report_builders import BUILDERS, CONTENT_TYPE, amz_datetime, to_tsv
+from .report_builders import BUILDERS, CONTENT_TYPE, to_tsv
 from .state import Document, Report, Seller
+from .timefmt import iso_offset
 
 IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL = "IN_QUEUE", "IN_PROGRESS", "DONE", "CANCELLED", "FATAL"
 PROCESSING_STATUSES = (CANCELLED, DONE, FATAL, IN_PROGRESS, IN_QUEUE)
@@ -62,19 +63,19 @@ def report_view(report: Report) -> dict[str, Any]:
         "reportId": report.report_id,
         "reportType": report.report_type,
         "marketplaceIds": list(report.marketplace_ids),
-        "createdTime": amz_datetime(report.created),
+        "createdTime": iso_offset(report.created),
         "processingStatus": report.status,
     }
     if report.data_start is not None:
-        out["dataStartTime"] = amz_datetime(report.data_start)
+        out["dataStartTime"] = iso_offset(report.data_start)
     if report.data_end is not None:
-        out["dataEndTime"] = amz_datetime(report.data_end)
+        out["dataEndTime"] = iso_offset(report.data_end)
     if report.schedule_id:
         out["reportScheduleId"] = report.schedule_id
     if report.processing_start is not None:
-        out["processingStartTime"] = amz_datetime(report.processing_start)
+        out["processingStartTime"] = iso_offset(report.processing_start)
     if report.processing_end is not None:
-        out["processingEndTime"] = amz_datetime(report.processing_end)
+        out["processingEndTime"] = iso_offset(report.processing_end)
     if report.document_id:
         out["reportDocumentId"] = report.document_id
     return out
@@ -174,7 +175,7 @@ def schedule_view(schedule: ReportSchedule) -> dict[str, Any]:
         "reportType": schedule.report_type,
         "marketplaceIds": list(schedule.marketplace_ids),
         "period": schedule.period,
-        "nextReportCreationTime": amz_datetime(schedule.next_time),
+        "nextReportCreationTime": iso_offset(schedule.next_time),
     }
     if schedule.options:
         out["reportOptions"] = dict(schedule.options)

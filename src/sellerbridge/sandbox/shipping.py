@@ -41,6 +41,7 @@ from .state import (
     Shipment,
     ShipmentItem,
 )
+from .timefmt import parse_iso_datetime
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -102,21 +103,6 @@ def next_package_reference_id(order: Order) -> str:
     return str(max(numbers, default=0) + 1)
 
 
-def parse_date_time(text: str) -> datetime | None:
-    """An ISO 8601 date-time (``2026-01-02T10:00:00Z``, offsets, fractions); None if it is not one.
-
-    A value without an offset is taken as UTC. A bare date is not a date-time.
-    """
-    text = text.strip()
-    if len(text) < 11 or text[10] not in "Tt":
-        return None
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
-        return _aware(moment).astimezone(UTC)
-    except (ValueError, OverflowError):  # not ISO 8601, or beyond year 1..9999 once in UTC
-        return None
-
-
 def parse_feed_date(text: str, now: datetime) -> datetime | None:
     """A feed's ship date: a date-time, or a bare ``YYYY-MM-DD`` as the flat files allow.
 
@@ -124,7 +110,7 @@ def parse_feed_date(text: str, now: datetime) -> datetime | None:
     capped at now, so a same-day date never looks earlier than the purchase; a bare future date
     stays at its midnight and is refused as future.
     """
-    moment = parse_date_time(text)
+    moment = parse_iso_datetime(text)
     if moment is not None:
         return moment
     try:

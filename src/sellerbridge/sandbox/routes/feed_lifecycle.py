@@ -31,12 +31,13 @@ Amazon behaviours copied:
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from .. import feed_processors, notify
 from ..backend import Backend
 from ..state import Document, Feed, Seller
+from ..timefmt import iso_z
 
 JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
 
@@ -77,18 +78,14 @@ CODE_NOT_SIMULATED = "90002"
 CODE_INTERNAL = "90003"
 
 
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def feed_view(feed: Feed) -> dict:
     """A feed as Amazon's ``Feed`` object; optional fields only once they have a value."""
     out: dict = {"feedId": feed.feed_id, "feedType": feed.feed_type, "marketplaceIds": list(feed.marketplace_ids),
-                 "createdTime": iso(feed.created), "processingStatus": feed.status}
+                 "createdTime": iso_z(feed.created), "processingStatus": feed.status}
     if feed.processing_start is not None:
-        out["processingStartTime"] = iso(feed.processing_start)
+        out["processingStartTime"] = iso_z(feed.processing_start)
     if feed.processing_end is not None:
-        out["processingEndTime"] = iso(feed.processing_end)
+        out["processingEndTime"] = iso_z(feed.processing_end)
     if feed.result_document_id is not None:
         out["resultFeedDocumentId"] = feed.result_document_id
     return out

@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -32,6 +32,7 @@ from starlette.routing import Route
 from .. import errors, marketplaces
 from ..operation import Ctx, operation
 from ..state import Document, Feed, Seller
+from ..timefmt import parse_iso_datetime
 from . import feed_lifecycle as lifecycle
 
 # Processor modules other helpers write; each registers itself on import. Missing ones are skipped.
@@ -180,11 +181,10 @@ def _date(ctx: Ctx, name: str) -> datetime | None:
     raw = ctx.query(name)
     if raw is None:
         return None
-    try:
-        value = datetime.fromisoformat(raw.strip())
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range by its offset
-        raise errors.invalid_input(f"{name} must be an ISO 8601 date-time.", raw[:60]) from None
+    value = parse_iso_datetime(raw)
+    if value is None:
+        raise errors.invalid_input(f"{name} must be an ISO 8601 date-time.", raw[:60])
+    return value
 
 
 def _filters(ctx: Ctx) -> dict:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.routing import Route
@@ -28,6 +28,7 @@ from .. import errors, listings_ops, listings_validation, marketplaces
 from ..operation import Ctx, operation
 from ..render_listings import INCLUDED_DATA, render_item
 from ..state import Listing, Seller
+from ..timefmt import parse_iso_datetime
 
 BASE = "/listings/2021-08-01/items"
 UNPARSABLE = "Request has missing or invalid parameters and cannot be parsed."
@@ -182,12 +183,10 @@ def _date(ctx: Ctx, name: str) -> datetime | None:
     raw = ctx.query(name)
     if raw is None:
         return None
-    try:
-        # A '+' in an offset arrives as a space when the client did not percent-encode it.
-        value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
-    except ValueError:
-        raise errors.invalid_input(f"Invalid {name}: {raw!r} is not an ISO 8601 date-time.") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = parse_iso_datetime(raw)  # also reads a '+' that arrived as a space (not percent-encoded)
+    if value is None:
+        raise errors.invalid_input(f"Invalid {name}: {raw!r} is not an ISO 8601 date-time.")
+    return value
 
 
 def _page_size(ctx: Ctx) -> int:

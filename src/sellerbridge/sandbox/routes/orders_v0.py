@@ -30,6 +30,7 @@ from .. import order_search as search
 from .. import render_orders_v0 as render
 from ..operation import Ctx, operation
 from ..state import Order, Seller
+from ..timefmt import iso_z
 
 ITEMS_PAGE_SIZE = 30  # Amazon does not publish its getOrderItems page size; orders rarely reach it
 
@@ -110,7 +111,7 @@ async def get_orders(ctx: Ctx) -> dict[str, Any]:
             ctx.backend, "getOrders", seller.seller_id,
             {"window": window, "criteria": criteria, "cursor": next_cursor}, ctx.now)
     if window is not None:
-        payload["CreatedBefore" if window.field == "created" else "LastUpdatedBefore"] = render.iso(window.before)
+        payload["CreatedBefore" if window.field == "created" else "LastUpdatedBefore"] = iso_z(window.before)
     return {"payload": payload}
 
 

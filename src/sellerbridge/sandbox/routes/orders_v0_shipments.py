@@ -20,6 +20,7 @@ from starlette.routing import Route
 from .. import errors, marketplaces, shipping
 from ..operation import Ctx, operation
 from ..state import CANCELED, PENDING, Order, Seller
+from ..timefmt import parse_iso_datetime
 
 ORDER_ID = re.compile(r"^\d{3}-\d{7}-\d{7}$")
 SHIPMENT_STATUSES = ("ReadyForPickup", "PickedUp", "RefusedPickup")
@@ -117,7 +118,7 @@ async def confirm_shipment(ctx: Ctx) -> Response:
     tracking = _string(package, "trackingNumber", "packageDetail.trackingNumber", required=True)
     raw_date = _string(package, "shipDate", "packageDetail.shipDate", required=True)
     _string(package, "shipFromSupplySourceId", "packageDetail.shipFromSupplySourceId", required=False)
-    ship_date = shipping.parse_date_time(raw_date or "")
+    ship_date = parse_iso_datetime(raw_date or "")
     if ship_date is None:
         raise errors.invalid_input(
             f"Invalid shipDate '{raw_date}': it must be an ISO 8601 date-time, e.g. 2026-01-02T15:04:05Z.")

@@ -30,6 +30,7 @@ from .. import errors
 from .. import order_search as search
 from .. import render_orders_v2026 as render
 from ..operation import Ctx, operation
+from ..timefmt import iso_z
 
 FULFILLED_BY = {"MERCHANT": "MFN", "AMAZON": "AFN"}
 # Amazon's own wording for a page request whose parameters differ from the first request's.
@@ -125,7 +126,7 @@ async def search_orders(ctx: Ctx) -> dict[str, Any]:
         next_token = search.issue_token(ctx.backend, "searchOrders", seller.seller_id,
                                         {"filters": first, "window": window, "cursor": next_cursor}, ctx.now)
         body["pagination"] = {"nextToken": next_token}
-    body[before_name] = render.iso(window.before)
+    body[before_name] = iso_z(window.before)
     return body
 
 

@@ -33,6 +33,7 @@ from .. import report_lifecycle as life
 from ..operation import Ctx, operation
 from ..report_builders import BUILDERS, DEFAULT_WINDOW, REQUIRED_ROLE, RESTRICTED_TYPES
 from ..state import Report, Seller
+from ..timefmt import parse_iso_datetime
 
 BASE = "/reports/2021-06-30"
 GET_REPORTS_FILTERS = ("reportTypes", "processingStatuses", "marketplaceIds", "pageSize", "createdSince",
@@ -51,11 +52,10 @@ def _missing(names: list[str]) -> errors.SpApiError:
 def _time(name: str, value: Any) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise errors.invalid_input(f"Invalid {name}: an ISO 8601 date-time is expected.", name)
-    try:
-        moment = datetime.fromisoformat(value.strip())
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):  # overflow: an offset pushing year 1 or 9999 out of range
-        raise errors.invalid_input(f"Invalid {name}: {value[:60]!r} is not an ISO 8601 date-time.", name) from None
+    moment = parse_iso_datetime(value)
+    if moment is None:
+        raise errors.invalid_input(f"Invalid {name}: {value[:60]!r} is not an ISO 8601 date-time.", name)
+    return moment
 
 
 def _requestable_type(value: Any) -> str:
