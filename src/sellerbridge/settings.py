@@ -1,0 +1,27 @@
+"""Process settings (``SELLERBRIDGE_`` environment prefix), built once in bootstrap and passed down.
+
+Per-connection settings are database rows, not settings. Nothing reads the environment at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SELLERBRIDGE_", env_file=None, extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # default: SQLite file in data_dir
+    # Fernet key (urlsafe base64, 32 bytes) for secrets and PII at rest (A3, B13). When unset, a key
+    # is generated once into data_dir/secret.key (mode 0600).
+    secret_key: SecretStr | None = None
+    redis_url: str | None = None
+    pii_retention_days: int = Field(30, ge=1)  # B13: purge PII N days after shipment
+    public_base_url: str = "http://127.0.0.1:8800"  # where Amazon's OAuth redirect reaches the hub
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'sellerbridge.sqlite3'}"

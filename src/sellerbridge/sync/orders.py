@@ -1,0 +1,148 @@
+"""Order download: Amazon's orders into the hub, never lost, never duplicated (B1-B13, G1, G2).
+
+Three ways in, one way to store:
+
+- :func:`poll` — incremental ``searchOrders`` on ``lastUpdatedAfter``. The window starts at the
+  watermark minus an overlap and ends two minutes before now (Amazon refuses later ends, and its
+  search index trails changes by about that much: docs/amazon-quirks.md). Each page is stored in ONE
+  transaction together with the watermark, so a crash loses at most the page in flight, which the
+  next run reads again.
+- :func:`fetch` — ``getOrder`` for given order ids: the push path (ORDER_CHANGE notifications) and
+  the error-log reprocess. Polling stays the backstop for a lost notification.
+- backlog via reports (``sync/orders_backlog.py``).
+
+Storing is idempotent by (connection, Amazon order id) and by Amazon's ``lastUpdatedTime``: reading
+the same order twice, or two syncs racing, changes nothing the second time. An order that cannot be
+mapped becomes an error-log row with its Amazon payload (B11) and the rest of the page goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.errors import DomainError
+from ..domain.orders import OrderDraft
+from ..domain.ports import OrderSource, OrderStore, OrderTransaction, RunCounts
+
+# Amazon refuses a window end later than two minutes before now; its index also lags about that.
+SEARCH_END_MARGIN = timedelta(minutes=2)
+# Re-read this much before the watermark on every poll: a change indexed late (the lag is "about"
+# two minutes) still falls inside the next window. Re-reads are free: storing is idempotent.
+OVERLAP = timedelta(minutes=5)
+# First poll of a connection with no watermark and no "don't process before" date.
+FIRST_POLL_LOOKBACK = timedelta(days=7)
+# Datasets the hub reads: items with money and quantities, cancellations, the buyer and the address
+# (PII only returned when the app holds the role, and only stored with the connection's grant, B13).
+INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "CANCELLATION")
+
+Mapper = Callable[[dict[str, Any]], OrderDraft]
+
+
+@dataclass(frozen=True, slots=True)
+class PollPlan:
+    """The window one poll reads."""
+
+    after: datetime
+    before: datetime
+
+
+def plan_window(watermark: datetime | None, now: datetime, not_before: datetime | None) -> PollPlan:
+    """Where the next poll starts and ends (B1)."""
+    before = now - SEARCH_END_MARGIN
+    if watermark is None:
+        after = not_before or (now - FIRST_POLL_LOOKBACK)
+    else:
+        after = watermark - OVERLAP
+        if not_before is not None:
+            after = max(after, not_before)
+    return PollPlan(after=min(after, before), before=before)
+
+
+def store_payloads(tx: OrderTransaction, payloads: Iterable[dict[str, Any]], to_draft: Mapper,
+                   counts: RunCounts) -> None:
+    """Map and store each payload inside the caller's transaction; one bad order never sinks the rest."""
+    for payload in payloads:
+        counts.fetched += 1
+        key = payload.get("orderId") if isinstance(payload, dict) else None
+        key = key if isinstance(key, str) and key else "<no orderId>"
+        try:
+            draft = to_draft(payload)
+        except DomainError as exc:
+            tx.record_error(key, exc, payload)
+            counts.errors += 1
+            continue
+        store_draft(tx, draft, payload, counts)
+
+
+def store_draft(tx: OrderTransaction, draft: OrderDraft, payload: Any, counts: RunCounts) -> None:
+    existing = tx.get_order(draft.amazon_order_id)
+    if existing is not None and existing.amazon_last_updated >= draft.last_updated:
+        counts.unchanged += 1  # a re-read (overlap, duplicate notification, racing sync)
+        return
+    try:
+        outcome = tx.save_order(draft, existing)
+    except DomainError as exc:
+        tx.record_error(draft.amazon_order_id, exc, payload)
+        counts.errors += 1
+        return
+    if outcome.startswith("skipped"):
+        counts.skipped += 1
+        reason = outcome.partition(":")[2] or "filtered"
+        counts.skip_reasons[reason] = counts.skip_reasons.get(reason, 0) + 1
+        return
+    tx.clear_error(draft.amazon_order_id)
+    if outcome == "created":
+        counts.created += 1
+    elif outcome == "cancelled":
+        counts.cancelled += 1
+    elif outcome == "unchanged":
+        counts.unchanged += 1
+    else:
+        counts.updated += 1
+
+
+def poll(source: OrderSource, store: OrderStore, to_draft: Mapper, *, now: datetime,
+         not_before: datetime | None = None, counts: RunCounts | None = None) -> RunCounts:
+    """One incremental poll of a connection (B1): every page committed with its watermark."""
+    counts = counts or RunCounts()
+    with store.transaction() as tx:
+        plan = plan_window(tx.get_watermark(), now, not_before)
+    for page in source.search_orders(last_updated_after=plan.after, before=plan.before,
+                                     included_data=INCLUDED_DATA):
+        counts.pages += 1
+        counts.calls += 1
+        with store.transaction() as tx:
+            store_payloads(tx, page.orders, to_draft, counts)
+            if page.next_token is None:
+                tx.set_watermark(page.window_end or plan.before)
+            elif page.orders:
+                # Pages come in lastUpdatedTime order: everything up to this page's last order is
+                # stored. The next run re-reads from OVERLAP before it anyway.
+                last = max(to_datetime(o.get("lastUpdatedTime")) or plan.after for o in page.orders)
+                tx.set_watermark(min(last, plan.before))
+    return counts
+
+
+def fetch(source: OrderSource, store: OrderStore, to_draft: Mapper, order_ids: Iterable[str],
+          counts: RunCounts | None = None) -> RunCounts:
+    """Fetch given orders with getOrder and store each in its own transaction (push path, reprocess)."""
+    counts = counts or RunCounts()
+    for order_id in dict.fromkeys(order_ids):  # de-duplicated, order kept
+        payload = source.get_order(order_id, INCLUDED_DATA)
+        counts.calls += 1
+        with store.transaction() as tx:
+            store_payloads(tx, [payload], to_draft, counts)
+    return counts
+
+
+def to_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
