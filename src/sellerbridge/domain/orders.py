@@ -88,14 +88,15 @@ class OrderLineDraft:
     item_tax: Money | None = None
     shipping_price: Money | None = None
     shipping_tax: Money | None = None
-    promotion_discount: Money | None = None
+    promotion_discount: Money | None = None  # positive: the amount taken off the line (as v0 writes it)
     gift_message: str | None = None
     buyer_cancel_requested: bool = False
     cancel_reason: str | None = None
+    quantity_cancelled: int = 0  # units Amazon cancelled on this line (never shipped, never held)
 
     @property
     def quantity_open(self) -> int:
-        return max(0, self.quantity - self.quantity_shipped)
+        return max(0, self.quantity - self.quantity_shipped - self.quantity_cancelled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,8 @@ class OrderDraft:
     cancelled_by: str | None = None
     cancel_reason: str | None = None
     programs: tuple[str, ...] = field(default_factory=tuple)
+    seller_order_id: str | None = None  # the merchant's own number for the order, when set on Amazon
+    order_total: Money | None = None  # what the buyer pays (Amazon's grand total); None while Pending
 
     @property
     def buyer_cancel_requested(self) -> bool:

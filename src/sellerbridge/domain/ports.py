@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .errors import DomainError
+from .order_filters import OrderImportSettings
+from .order_mapping import CatalogView, CustomerView, MappedOrder, ShipMethods
 from .orders import OrderDraft
 
 
@@ -55,17 +57,30 @@ class RunCounts:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
+class AlreadyStored(Exception):
+    """Another worker stored this order first (the unique key held); re-read it and update instead."""
+
+
 class OrderTransaction(Protocol):
-    """One database transaction of an order flow; nothing is visible to others until it commits."""
+    """One database transaction of an order flow, for one connection; nothing is visible until commit."""
+
+    settings: OrderImportSettings
+    catalog: CatalogView
+    customers: CustomerView
+    ship_methods: ShipMethods
+
+    def email_hash(self, email: str) -> str: ...
 
     def get_order(self, amazon_order_id: str) -> StoredOrder | None: ...
 
-    def save_order(self, draft: OrderDraft, existing: StoredOrder | None) -> str:
-        """Insert or update one order (with lines, address, holds, outbox rows) in a savepoint.
+    def insert_order(self, draft: OrderDraft, mapped: MappedOrder) -> str:
+        """Store a new order with lines, address, holds and outbox row, in a savepoint: "created".
 
-        Returns "created", "updated", "cancelled" or "unchanged". Raises DomainError when the
-        order cannot be mapped (unknown SKU, unmapped ship level...); the savepoint is rolled back.
+        Raises AlreadyStored when another worker stored it first.
         """
+
+    def update_order(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> str:
+        """Apply a newer Amazon state: "updated", or "cancelled" when it cancels the order (B9)."""
 
     def record_error(self, key: str, error: DomainError, payload: Any) -> None: ...
 

@@ -24,8 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import DomainError
+from ..domain.order_filters import DecisionKind, decide
+from ..domain.order_mapping import map_order
 from ..domain.orders import OrderDraft
-from ..domain.ports import OrderSource, OrderStore, OrderTransaction, RunCounts
+from ..domain.ports import AlreadyStored, OrderSource, OrderStore, OrderTransaction, RunCounts
 
 # Amazon refuses a window end later than two minutes before now; its index also lags about that.
 SEARCH_END_MARGIN = timedelta(minutes=2)
@@ -78,28 +80,41 @@ def store_payloads(tx: OrderTransaction, payloads: Iterable[dict[str, Any]], to_
 
 
 def store_draft(tx: OrderTransaction, draft: OrderDraft, payload: Any, counts: RunCounts) -> None:
+    """Filter (B2-B4), map (B5-B8) and store one order; a newer Amazon state only (B1, B9)."""
     existing = tx.get_order(draft.amazon_order_id)
     if existing is not None and existing.amazon_last_updated >= draft.last_updated:
-        counts.unchanged += 1  # a re-read (overlap, duplicate notification, racing sync)
+        counts.unchanged += 1  # a re-read: overlap, duplicate notification, a racing sync
+        return
+    decision = decide(draft, tx.settings, already_imported=existing is not None)
+    if decision.kind is DecisionKind.SKIP:
+        counts.skipped += 1
+        reason = str(decision.reason)
+        counts.skip_reasons[reason] = counts.skip_reasons.get(reason, 0) + 1
         return
     try:
-        outcome = tx.save_order(draft, existing)
+        mapped = map_order(decision.draft, tx.settings, tx.catalog, tx.customers, tx.ship_methods,
+                           email_hash=tx.email_hash)
+        if existing is None:
+            try:
+                outcome = tx.insert_order(decision.draft, mapped)
+            except AlreadyStored:
+                # Another worker won the race for the unique key: apply ours as an update if newer.
+                existing = tx.get_order(draft.amazon_order_id)
+                if existing is None or existing.amazon_last_updated >= draft.last_updated:
+                    counts.unchanged += 1
+                    return
+                outcome = tx.update_order(existing, decision.draft, mapped)
+        else:
+            outcome = tx.update_order(existing, decision.draft, mapped)
     except DomainError as exc:
         tx.record_error(draft.amazon_order_id, exc, payload)
         counts.errors += 1
-        return
-    if outcome.startswith("skipped"):
-        counts.skipped += 1
-        reason = outcome.partition(":")[2] or "filtered"
-        counts.skip_reasons[reason] = counts.skip_reasons.get(reason, 0) + 1
         return
     tx.clear_error(draft.amazon_order_id)
     if outcome == "created":
         counts.created += 1
     elif outcome == "cancelled":
         counts.cancelled += 1
-    elif outcome == "unchanged":
-        counts.unchanged += 1
     else:
         counts.updated += 1
 
