@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.pg import (  # noqa: F401  (fixtures: real SQLite and PostgreSQL databases)
+    db_key,
+    db_store,
+    db_url,
+    empty_db_url,
+    pg_migrated_url,
+    sqlite_template,
+)
 from tests.support.sandbox import Sandbox
 
 

@@ -1,0 +1,106 @@
+"""Stock holds (B10): the quantity committed to open order lines, one hold per line.
+
+``place_hold`` is idempotent on ``order_line_id`` (re-storing an order never holds twice); a hold is
+``held`` until the line ships (``consumed``) or the order is cancelled (``released``, B9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..tables import holds, order_lines
+from ..types import utcnow
+from ._sql import insert_rows
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRecord:
+    id: int
+    order_line_id: int
+    item_id: int
+    quantity: int
+    status: str
+    created_at: datetime
+    released_at: datetime | None
+
+
+def _record(m: Any) -> HoldRecord:
+    return HoldRecord(**{name: m[name] for name in HoldRecord.__dataclass_fields__})
+
+
+def place_hold(
+    session: Session, *, order_line_id: int, item_id: int, quantity: int, now: datetime | None = None
+) -> HoldRecord:
+    """Hold ``quantity`` of the item for the line; an existing hold of the line is returned unchanged."""
+    place_holds(session, [(order_line_id, item_id, quantity)], now=now)
+    row = session.execute(select(holds).where(holds.c.order_line_id == order_line_id)).first()
+    assert row is not None
+    return _record(row._mapping)
+
+
+def place_holds(
+    session: Session, lines: Iterable[tuple[int, int, int]], *, now: datetime | None = None
+) -> None:
+    """:func:`place_hold` for many ``(order_line_id, item_id, quantity)`` at once (one statement)."""
+    now = now or utcnow()
+    rows = [
+        {"order_line_id": line_id, "item_id": item_id, "quantity": quantity, "status": "held", "created_at": now}
+        for line_id, item_id, quantity in lines
+    ]
+    insert_rows(session, holds, rows, skip_conflicts_on=("order_line_id",))
+
+
+def set_hold_quantity(session: Session, order_line_id: int, quantity: int) -> bool:
+    """Change a line's held quantity (Amazon cancelled or shipped some units); False when not held."""
+    result = session.execute(
+        update(holds).where(holds.c.order_line_id == order_line_id, holds.c.status == "held").values(quantity=quantity)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_holds_for_order(session: Session, order_id: int, *, now: datetime | None = None) -> int:
+    """Release every still-held hold of the order (B9); returns how many were released."""
+    lines = select(order_lines.c.id).where(order_lines.c.order_id == order_id).scalar_subquery()
+    result = session.execute(
+        update(holds)
+        .where(holds.c.order_line_id.in_(lines), holds.c.status == "held")
+        .values(status="released", released_at=now or utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def consume_hold(session: Session, order_line_id: int, *, now: datetime | None = None) -> bool:
+    """The line shipped: its hold becomes a stock decrement (C3); False when there was none held."""
+    result = session.execute(
+        update(holds)
+        .where(holds.c.order_line_id == order_line_id, holds.c.status == "held")
+        .values(status="consumed", released_at=now or utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def list_holds(
+    session: Session, *, order_id: int | None = None, item_id: int | None = None, status: str | None = None
+) -> list[HoldRecord]:
+    stmt = select(holds).order_by(holds.c.id)
+    if order_id is not None:
+        stmt = stmt.where(holds.c.order_line_id.in_(select(order_lines.c.id).where(order_lines.c.order_id == order_id)))
+    if item_id is not None:
+        stmt = stmt.where(holds.c.item_id == item_id)
+    if status is not None:
+        stmt = stmt.where(holds.c.status == status)
+    return [_record(row._mapping) for row in session.execute(stmt)]
+
+
+def held_quantity(session: Session, item_id: int) -> int:
+    """Units of the item committed to open lines (D2: available = on hand - held - buffer)."""
+    total = session.execute(
+        select(func.coalesce(func.sum(holds.c.quantity), 0)).where(holds.c.item_id == item_id, holds.c.status == "held")
+    ).scalar_one()
+    return int(total)

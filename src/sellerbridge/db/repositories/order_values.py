@@ -1,0 +1,115 @@
+"""Column values of an order, its lines and its address, from an Amazon draft and the hub's mapping.
+
+Pure functions (no queries) shared by inserts and updates. ``check_draft`` turns what the tables
+would refuse into a reprocessable ``DomainError`` (B11) before anything is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sellerbridge.domain.errors import DomainError
+from sellerbridge.domain.orders import OrderDraft, OrderLineDraft, OrderStatus
+
+from ..crypto import SecretBox
+from ._sql import amount
+from .order_records import LineMapping, OrderRecord
+
+PII_ADDRESS_FIELDS = ("name", "line1", "line2", "line3", "phone")
+NO_PII = {f"{name}_enc": None for name in PII_ADDRESS_FIELDS}
+
+
+def check_draft(draft: OrderDraft) -> str | None:
+    """Reject documents the tables would refuse, as a reprocessable DomainError (B11); return the currency."""
+    seen: set[str] = set()
+    for line in draft.lines:
+        if line.order_item_id in seen:
+            raise DomainError("duplicate_line", "the order lists one order item twice", where=line.order_item_id)
+        seen.add(line.order_item_id)
+        if min(line.quantity, line.quantity_shipped, line.quantity_cancelled) < 0:
+            raise DomainError("bad_quantity", "a line quantity is negative", where=line.order_item_id)
+    currencies = {
+        money.currency
+        for line in draft.lines
+        for money in (line.unit_price, line.item_tax, line.shipping_price, line.shipping_tax, line.promotion_discount)
+        if money is not None
+    }
+    if draft.order_total is not None:
+        currencies.add(draft.order_total.currency)
+    if draft.currency:
+        currencies.add(draft.currency.upper())
+    if len(currencies) > 1:
+        raise DomainError("mixed_currencies", f"amounts in {', '.join(sorted(currencies))} in one order")
+    return next(iter(currencies), None)
+
+
+def order_values(draft: OrderDraft, currency: str | None) -> dict[str, Any]:
+    buyer = draft.buyer
+    return {
+        "marketplace_id": draft.marketplace_id,
+        "seller_order_id": draft.seller_order_id,
+        "status": draft.status.value,
+        "fulfillment": draft.fulfillment.value,
+        "purchase_date": draft.purchase_date,
+        "amazon_last_updated": draft.last_updated,
+        "service_level": draft.service_level.value if draft.service_level else None,
+        "ship_service_level": draft.ship_service_level,
+        "is_prime": draft.is_prime,
+        "is_business": draft.is_business,
+        "is_premium": draft.is_premium,
+        "payment_terms": draft.payment_terms,
+        "purchase_order_number": buyer.purchase_order_number if buyer else None,
+        "currency": currency,
+        "order_total": amount(draft.order_total),
+        "latest_ship_date": draft.latest_ship_date,
+        "latest_delivery_date": draft.latest_delivery_date,
+        "buyer_cancel_requested": draft.buyer_cancel_requested,
+        "cancel_reason": draft.cancel_reason,
+        "cancelled_by": draft.cancelled_by,
+    }
+
+
+def line_values(line: OrderLineDraft, mapped: LineMapping | None) -> dict[str, Any]:
+    return {
+        "order_item_id": line.order_item_id,
+        "sku": line.sku,
+        "asin": line.asin,
+        "item_id": mapped.item_id if mapped else None,
+        "title": mapped.title if mapped and mapped.title is not None else line.title,
+        "quantity": line.quantity,
+        "quantity_shipped": line.quantity_shipped,
+        "quantity_cancelled": line.quantity_cancelled,
+        "unit_price": amount(line.unit_price),
+        "item_tax": amount(line.item_tax),
+        "shipping_price": amount(line.shipping_price),
+        "shipping_tax": amount(line.shipping_tax),
+        "promotion_discount": amount(line.promotion_discount),
+    }
+
+
+def address_values(draft: OrderDraft, box: SecretBox, store_pii: bool) -> dict[str, Any] | None:
+    to = draft.ship_to
+    if to is None:
+        return None
+    values: dict[str, Any] = {
+        "city": to.city,
+        "state_or_region": to.state_or_region,
+        "postal_code": to.postal_code,
+        "country_code": to.country_code,
+        "company": to.company,
+        "address_type": to.address_type,
+    }
+    if store_pii:
+        for name in PII_ADDRESS_FIELDS:
+            values[f"{name}_enc"] = box.encrypt(getattr(to, name))
+    return values
+
+
+def milestones(draft: OrderDraft, now: datetime, current: OrderRecord | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if draft.status is OrderStatus.CANCELLED and (current is None or current.cancelled_at is None):
+        values["cancelled_at"] = now
+    if draft.status is OrderStatus.SHIPPED and (current is None or current.shipped_at is None):
+        values["shipped_at"] = now
+    return values
