@@ -1,0 +1,168 @@
+"""The SP-API call log: one redacted record per attempt (G1, A3, B13, DESIGN.md section 5).
+
+Every attempt the gateway makes (SP-API operations, LWA token requests, document downloads) is
+handed to an injected sink as a :class:`CallRecord`: operation, HTTP method and path, status, the
+``x-amzn-RateLimit-Limit`` rate, duration, a request summary and a response excerpt.
+
+Redaction rules, applied before a record exists:
+
+- secrets never appear: access tokens, Restricted Data Tokens, refresh tokens and client secrets
+  are removed by key (``access_token``, ``restrictedDataToken``, ...), by value (every secret the
+  gateway knows) and by shape (Amazon's ``Atza|``/``Atzr|``/``Atz.sprdt|`` tokens,
+  ``amzn1.oa2-cs.`` secrets);
+- buyer data never appears: keys holding names, e-mails, phones and addresses are dropped at any
+  depth of a JSON answer (B13); a body that is not JSON is cut short and scrubbed by pattern;
+- pre-signed URLs lose their query (the signature is a credential for five minutes);
+- excerpts are truncated (:data:`EXCERPT_LIMIT`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+EXCERPT_LIMIT = 2000  # characters of a response kept: enough to read an error or a page's shape
+SUMMARY_VALUE_LIMIT = 64  # a query value longer than this (page tokens) is cut
+NON_JSON_LIMIT = 200  # a body that is not JSON cannot be redacted by key: keep little of it
+REDACTED = "[redacted]"
+
+# Keys whose values are buyer PII, in Amazon's v0 PascalCase and 2026 camelCase alike (compared
+# lower-case). Whole objects go: an address or a buyer block is dropped with everything in it.
+PII_KEYS = frozenset(k.lower() for k in (
+    "buyer", "buyerName", "buyerEmail", "buyerCompanyName", "buyerInfo", "buyerTaxInfo", "buyerTaxInformation",
+    "buyerCounty", "buyerTaxRegistrationId", "name", "companyName", "legalName", "companyLegalName",
+    "addressLine1", "addressLine2", "addressLine3", "address1", "address2", "address3", "street",
+    "phone", "phoneNumber", "email", "emailAddress", "shippingAddress", "deliveryAddress", "billingAddress",
+    "defaultShipFromAddress", "recipient", "taxRegistrationNumber", "taxClassifications", "recipientName",
+    "ship-phone-number", "buyer-email", "buyer-name", "buyer-phone-number", "recipient-name",
+    "ship-address-1", "ship-address-2", "ship-address-3",
+))
+SECRET_KEYS = frozenset(k.lower() for k in (
+    "access_token", "refresh_token", "client_secret", "restrictedDataToken", "x-amz-access-token",
+    "authorization", "spapi_oauth_code",
+))
+URL_KEYS = frozenset({"url"})
+SECRET_PATTERNS = (
+    re.compile(r"Atz(?:a|r|\.sprdt)\|[^\s\"'&,;]+"),  # LWA access/refresh tokens, RDTs
+    re.compile(r"amzn1\.oa2-cs\.[^\s\"'&,;]+"),  # LWA client secrets
+    re.compile(r"(?i)(x-amz-(?:signature|security-token|credential)=)[^&\s\"']+"),
+)
+_PII_IN_TEXT = re.compile(
+    r'"(' + "|".join(re.escape(k) for k in sorted(PII_KEYS, key=len, reverse=True)) + r')"\s*:\s*'
+    r'("(?:[^"\\]|\\.)*"?|\{[^{}]*\}?|[^,}\]]*)', re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One attempt of one call to Amazon, redacted. ``status`` is None when no answer came."""
+
+    operation: str
+    method: str
+    path: str
+    status: int | None
+    rate_limit: float | None  # x-amzn-RateLimit-Limit, requests per second
+    duration_ms: float
+    request_summary: str
+    response_excerpt: str
+    at: datetime  # aware UTC, the gateway's clock, when the attempt started
+    attempt: int  # 1 for the first attempt of a call, 2 for its first retry, ...
+
+
+CallSink = Callable[[CallRecord], None]
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON value without PII or secret keys at any depth, and URLs without their query."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            low = str(key).lower()
+            if low in PII_KEYS:
+                continue
+            if low in SECRET_KEYS:
+                out[key] = REDACTED
+            elif low in URL_KEYS and isinstance(item, str):
+                out[key] = strip_query(item)
+            else:
+                out[key] = redact(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def strip_query(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return url
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?[signature removed]" if parts.query else "")
+
+
+class Redactor:
+    """Knows the secrets of one connection and removes them, and PII, from anything logged."""
+
+    MAX_SECRETS = 256  # tokens rotate hourly; the patterns catch older ones anyway
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, None] = {}
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        if not secret or len(secret) < 6:  # too short to be a secret, too common to replace safely
+            return
+        with self._lock:
+            self._secrets[secret] = None
+            while len(self._secrets) > self.MAX_SECRETS:
+                self._secrets.pop(next(iter(self._secrets)))
+
+    def scrub(self, text: str) -> str:
+        with self._lock:
+            known = sorted(self._secrets, key=len, reverse=True)
+        for secret in known:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for pattern in SECRET_PATTERNS:
+            text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + REDACTED, text)
+        return text
+
+    def excerpt(self, body: bytes | str | None, limit: int = EXCERPT_LIMIT) -> str:
+        """A response body for the log: JSON redacted by key, anything else cut short and scrubbed."""
+        if body is None or body in (b"", ""):
+            return ""
+        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            cut = _PII_IN_TEXT.sub(lambda m: f'"{m.group(1)}": "{REDACTED}"', text[: NON_JSON_LIMIT * 4])
+            return _truncate(self.scrub(cut), NON_JSON_LIMIT)
+        return _truncate(self.scrub(json.dumps(redact(parsed), ensure_ascii=False, separators=(",", ":"))), limit)
+
+    def summarize(self, method: str, url: str, query: Sequence[tuple[str, Any]] | Mapping[str, Any] | None = None,
+                  body: Any = None) -> str:
+        """``METHOD /path?name=value`` plus a redacted JSON body: what was asked, never how we signed it."""
+        text = f"{method} {urlsplit(url).path or url}"
+        pairs = list(query.items()) if isinstance(query, Mapping) else list(query or [])
+        if pairs:
+            text += "?" + "&".join(f"{k}={_truncate(_plain(v), SUMMARY_VALUE_LIMIT)}" for k, v in pairs)
+        if body is not None:
+            text += " " + _truncate(json.dumps(redact(body), ensure_ascii=False, separators=(",", ":"),
+                                               default=str), EXCERPT_LIMIT // 4)
+        return self.scrub(text)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

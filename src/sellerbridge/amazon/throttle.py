@@ -1,0 +1,135 @@
+"""Amazon's usage plans and the hub's token buckets (G1).
+
+Amazon meters each SP-API operation per selling partner and application with a token bucket:
+``burst`` calls at once, then ``rate`` calls per second. The hub keeps its own bucket for every
+(seller, region, operation) so its calls fit the plan and Amazon never has to throttle them; a
+429 that happens anyway (another tool on the same account, a plan lowered) is waited out by the
+gateway. Every job and worker of one seller must share one budget: the :class:`BucketStore`
+interface is that budget, in-process now (:class:`InProcessBucketStore`), in Redis for several
+workers later.
+
+Amazon raises plans for large sellers and says so in ``x-amzn-RateLimit-Limit`` (requests per
+second) on successful answers; the gateway then passes that rate here instead of the table's.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePlan:
+    rate: float  # tokens per second
+    burst: int  # bucket size
+
+
+# Amazon's published default (rate per second, burst) for the operations the hub uses, as written
+# in each operation's description in Amazon's models (../shared/amazon/models, August 2026).
+# Orders v0 and 2026-01-01 both have a ``getOrder``: the v0 one is ``getOrderV0`` here.
+USAGE_PLANS: dict[str, UsagePlan] = {name: UsagePlan(rate, burst) for name, (rate, burst) in {
+    # Orders 2026-01-01
+    "searchOrders": (0.0056, 20),  # one call per ~178 s after the burst
+    "getOrder": (0.5, 30),
+    # Orders v0: shipment confirmation, and the deprecated reads (baseline, RDT paths)
+    "getOrders": (0.0167, 20),
+    "getOrderV0": (0.5, 30),
+    "getOrderItems": (0.5, 30),
+    "getOrderAddress": (0.5, 30),
+    "getOrderBuyerInfo": (0.5, 30),
+    "getOrderItemsBuyerInfo": (0.5, 30),
+    "confirmShipment": (2, 10),
+    "updateShipmentStatus": (5, 15),
+    # Reports 2021-06-30
+    "createReport": (0.0167, 15),
+    "getReport": (2, 15),
+    "getReports": (0.0222, 10),
+    "cancelReport": (0.0222, 10),
+    "getReportDocument": (0.0167, 15),
+    # Feeds 2021-06-30
+    "createFeedDocument": (0.5, 15),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2, 15),
+    "getFeeds": (0.0222, 10),
+    "cancelFeed": (2, 15),
+    "getFeedDocument": (0.0222, 10),
+    # Listings Items 2021-08-01
+    "getListingsItem": (5, 10),
+    "patchListingsItem": (5, 5),
+    "putListingsItem": (5, 10),
+    "deleteListingsItem": (5, 5),
+    "searchListingsItems": (5, 5),
+    # Tokens 2021-03-01
+    "createRestrictedDataToken": (1, 10),
+    # Notifications v1
+    "getSubscription": (1, 5),
+    "createSubscription": (1, 5),
+    "deleteSubscriptionById": (1, 5),
+    "getDestinations": (1, 5),
+    "createDestination": (1, 5),
+    "deleteDestination": (1, 5),
+}.items()}
+
+
+def usage_plan(operation: str) -> UsagePlan:
+    """Amazon's published plan for ``operation``; KeyError for an operation the hub does not know."""
+    try:
+        return USAGE_PLANS[operation]
+    except KeyError:
+        raise KeyError(f"no usage plan for SP-API operation {operation!r}: add Amazon's published one") from None
+
+
+def bucket_key(seller_id: str, region: str, operation: str) -> str:
+    """One budget per (seller account, region, operation), shared by every worker (G1)."""
+    return f"{seller_id}:{region}:{operation}"
+
+
+class BucketStore(Protocol):
+    """Shared token buckets. ``now`` is epoch seconds of the caller's clock."""
+
+    def reserve(self, key: str, rate: float, burst: int, now: float, *, max_wait: float | None = None) -> float:
+        """Take the next token of ``key``'s bucket: the seconds to wait before the call may go (0 = now).
+
+        The token is reserved even when it lies in the future, so concurrent callers queue up one
+        token interval apart. With ``max_wait``, a wait longer than that reserves nothing and is
+        returned as is (the caller gives up instead of queueing).
+        """
+        ...
+
+    def drain(self, key: str, rate: float, burst: int, now: float) -> None:
+        """Amazon said 429: its bucket is empty, so ours is too (reservations already made stay)."""
+        ...
+
+
+class InProcessBucketStore:
+    """Buckets in this process, thread-safe: for the embedded mode (one process, many threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, list[float]] = {}  # key -> [tokens, updated]; tokens < 0: reserved ahead
+
+    def _refilled(self, key: str, rate: float, burst: int, now: float) -> list[float]:
+        state = self._buckets.get(key)
+        if state is None:
+            state = self._buckets[key] = [float(burst), now]  # Amazon's buckets start full
+        elif now > state[1]:
+            state[0] = min(float(burst), state[0] + (now - state[1]) * rate)
+            state[1] = now
+        return state
+
+    def reserve(self, key: str, rate: float, burst: int, now: float, *, max_wait: float | None = None) -> float:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        with self._lock:
+            state = self._refilled(key, rate, burst, now)
+            wait = 0.0 if state[0] >= 1.0 else (1.0 - state[0]) / rate
+            if max_wait is not None and wait > max_wait:
+                return wait
+            state[0] -= 1.0
+            return wait
+
+    def drain(self, key: str, rate: float, burst: int, now: float) -> None:
+        with self._lock:
+            state = self._refilled(key, rate, burst, now)
+            state[0] = min(state[0], 0.0)
