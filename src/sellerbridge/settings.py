@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     pii_retention_days: int = Field(30, ge=1)  # B13: purge PII N days after shipment
     public_base_url: str = "http://127.0.0.1:8800"  # where Amazon's OAuth redirect reaches the hub
+    # A2: the hub's SP-API application id (amzn1.sp.solution...), named in the OAuth consent URL.
+    spapi_application_id: str | None = None
+    # B1 push path: the secret path segment of POST /intake/amazon/{token}. When unset, one is
+    # generated once into data_dir/intake.token (mode 0600).
+    intake_token: SecretStr | None = None
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sellerbridge.sqlite3'}"

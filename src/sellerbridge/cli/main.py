@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from . import demo, sandbox
+from . import apikey, connection, demo, errors, orders, sandbox, sync, web
 
 app = typer.Typer(no_args_is_help=True, help="sellerbridge: Amazon Seller Central <-> your back office.")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("demo")(demo.demo)
+app.add_typer(connection.app, name="connection")
+app.add_typer(sync.app, name="sync")
+app.add_typer(orders.app, name="orders")
+app.add_typer(errors.app, name="errors")
+app.add_typer(apikey.app, name="api-key")
+app.command("web")(web.web)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,6 +57,35 @@ class RunCounts:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
+@dataclass(slots=True)
+class RunReport:
+    """How one run of a flow ended (H2): ``status`` is done, partial (some documents failed) or failed.
+
+    ``retryable`` tells a scheduler whether running again later can help (throttled, Amazon 5xx);
+    ``retry_after`` is Amazon's hint in seconds when it throttled. ``error`` never carries secrets or
+    buyer data.
+    """
+
+    flow: str
+    connection_id: int | None
+    status: str
+    counts: RunCounts
+    run_id: int | None = None
+    error: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "done"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (CLI ``--json``, REST)."""
+        return {"flow": self.flow, "connection_id": self.connection_id, "run_id": self.run_id,
+                "status": self.status, "error": self.error, "retryable": self.retryable,
+                "retry_after": self.retry_after, "counts": self.counts.as_dict()}
+
+
 class AlreadyStored(Exception):
     """Another worker stored this order first (the unique key held); re-read it and update instead."""
 
@@ -80,7 +109,10 @@ class OrderTransaction(Protocol):
         """
 
     def update_order(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> str:
-        """Apply a newer Amazon state: "updated", or "cancelled" when it cancels the order (B9)."""
+        """Apply a newer Amazon state: "updated", or "cancelled" when it cancels the order (B9).
+
+        "unchanged" when a racing worker stored this state (or a newer one) meanwhile.
+        """
 
     def record_error(self, key: str, error: DomainError, payload: Any) -> None: ...
 

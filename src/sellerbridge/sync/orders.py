@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import DomainError
-from ..domain.order_filters import DecisionKind, decide
+from ..domain.order_filters import DecisionKind, OrderImportSettings, decide
 from ..domain.order_mapping import map_order
 from ..domain.orders import OrderDraft
 from ..domain.ports import AlreadyStored, OrderSource, OrderStore, OrderTransaction, RunCounts
@@ -36,11 +36,20 @@ SEARCH_END_MARGIN = timedelta(minutes=2)
 OVERLAP = timedelta(minutes=5)
 # First poll of a connection with no watermark and no "don't process before" date.
 FIRST_POLL_LOOKBACK = timedelta(days=7)
-# Datasets the hub reads: items with money and quantities, cancellations, the buyer and the address
-# (PII only returned when the app holds the role, and only stored with the connection's grant, B13).
-INCLUDED_DATA = ("BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT", "CANCELLATION")
+# Datasets the hub reads: status and items (FULFILLMENT), money (PROCEEDS), cancellations and buyer
+# cancel requests (CANCELLATION); the buyer and the address (PII) only for a connection with the PII
+# grant (B13): without it the hub never even receives them.
+BASE_INCLUDED_DATA = ("FULFILLMENT", "PROCEEDS", "CANCELLATION")
+PII_INCLUDED_DATA = ("BUYER", "RECIPIENT")
+INCLUDED_DATA = PII_INCLUDED_DATA + BASE_INCLUDED_DATA  # everything, for a connection with the grant
 
 Mapper = Callable[[dict[str, Any]], OrderDraft]
+Progress = Callable[[RunCounts], None]
+
+
+def included_data(settings: OrderImportSettings) -> tuple[str, ...]:
+    """The datasets to ask Amazon for (B13: PII only with the connection's grant)."""
+    return INCLUDED_DATA if settings.pii_grant else BASE_INCLUDED_DATA
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,18 +124,25 @@ def store_draft(tx: OrderTransaction, draft: OrderDraft, payload: Any, counts: R
         counts.created += 1
     elif outcome == "cancelled":
         counts.cancelled += 1
+    elif outcome == "unchanged":
+        counts.unchanged += 1
     else:
         counts.updated += 1
 
 
 def poll(source: OrderSource, store: OrderStore, to_draft: Mapper, *, now: datetime,
-         not_before: datetime | None = None, counts: RunCounts | None = None) -> RunCounts:
-    """One incremental poll of a connection (B1): every page committed with its watermark."""
+         not_before: datetime | None = None, counts: RunCounts | None = None,
+         progress: Progress | None = None) -> RunCounts:
+    """One incremental poll of a connection (B1): every page committed with its watermark.
+
+    ``not_before`` defaults to the connection's "don't process before" date (B4); ``progress`` is
+    told the counts after each committed page (a crash after it loses nothing of that page).
+    """
     counts = counts or RunCounts()
     with store.transaction() as tx:
-        plan = plan_window(tx.get_watermark(), now, not_before)
-    for page in source.search_orders(last_updated_after=plan.after, before=plan.before,
-                                     included_data=INCLUDED_DATA):
+        plan = plan_window(tx.get_watermark(), now, not_before or tx.settings.not_before)
+        datasets = included_data(tx.settings)
+    for page in source.search_orders(last_updated_after=plan.after, before=plan.before, included_data=datasets):
         counts.pages += 1
         counts.calls += 1
         with store.transaction() as tx:
@@ -138,18 +154,27 @@ def poll(source: OrderSource, store: OrderStore, to_draft: Mapper, *, now: datet
                 # stored. The next run re-reads from OVERLAP before it anyway.
                 last = max(to_datetime(o.get("lastUpdatedTime")) or plan.after for o in page.orders)
                 tx.set_watermark(min(last, plan.before))
+        if progress is not None:
+            progress(counts)
     return counts
 
 
 def fetch(source: OrderSource, store: OrderStore, to_draft: Mapper, order_ids: Iterable[str],
-          counts: RunCounts | None = None) -> RunCounts:
-    """Fetch given orders with getOrder and store each in its own transaction (push path, reprocess)."""
+          counts: RunCounts | None = None, progress: Progress | None = None) -> RunCounts:
+    """Fetch given orders with getOrder and store each in its own transaction (push path, reprocess).
+
+    getOrder has no search lag: the order is read as it is now (docs/amazon-quirks.md).
+    """
     counts = counts or RunCounts()
+    with store.transaction() as tx:
+        datasets = included_data(tx.settings)
     for order_id in dict.fromkeys(order_ids):  # de-duplicated, order kept
-        payload = source.get_order(order_id, INCLUDED_DATA)
+        payload = source.get_order(order_id, datasets)
         counts.calls += 1
         with store.transaction() as tx:
             store_payloads(tx, [payload], to_draft, counts)
+        if progress is not None:
+            progress(counts)
     return counts
 
 

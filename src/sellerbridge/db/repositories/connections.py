@@ -219,6 +219,7 @@ def update_connection(
     connection_id: int,
     *,
     name: str = KEEP,
+    seller_id: str = KEEP,
     api_base_url: str | None = KEEP,
     lwa_token_url: str | None = KEEP,
     expiry_warned_days: int | None = KEEP,
@@ -229,6 +230,7 @@ def update_connection(
     values: dict[str, Any] = {"updated_at": now or utcnow()}
     for key, value in (
         ("name", name),
+        ("seller_id", seller_id),  # the OAuth callback names the seller of a pending connection (A2)
         ("api_base_url", api_base_url),
         ("lwa_token_url", lwa_token_url),
         ("expiry_warned_days", expiry_warned_days),

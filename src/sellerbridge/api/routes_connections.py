@@ -1,0 +1,115 @@
+"""/api/connections (A1-A5, I2): viewers read, operators test and sync, admins add and change."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from ..db.repositories import sync_runs
+from ..services import connections as service
+from ..services import oauth
+from .deps import admin, get_hub, operator, viewer
+from .schemas import ConnectionIn, ConnectionPatch, OAuthStart
+
+router = APIRouter(prefix="/api/connections", tags=["connections"])
+RUN_VISIBLE_WITHIN_SECONDS = 5.0  # the sync thread records its run at once; wait at most this for its id
+
+
+@router.get("", dependencies=[Depends(viewer)])
+def list_connections(request: Request, status: str | None = None) -> list[dict[str, Any]]:
+    return [service.summary(r) for r in service.list_connections(get_hub(request), status=status)]
+
+
+@router.post("", status_code=201, dependencies=[Depends(admin)])
+def add_connection(request: Request, body: ConnectionIn) -> dict[str, Any]:
+    record = service.add_connection(
+        get_hub(request), name=body.name, marketplace_ref=body.marketplace, client_id=body.client_id,
+        client_secret=body.client_secret.get_secret_value(),
+        refresh_token=body.refresh_token.get_secret_value() if body.refresh_token else None,
+        seller_id=body.seller_id, api_base_url=body.api_base_url, lwa_token_url=body.lwa_token_url,
+        authorized_at=body.authorized_at, order_settings=body.settings)
+    return service.summary(record)
+
+
+@router.get("/{ref}", dependencies=[Depends(viewer)])
+def get_connection(request: Request, ref: str) -> dict[str, Any]:
+    return service.summary(service.get_connection(get_hub(request), ref))
+
+
+@router.patch("/{ref}", dependencies=[Depends(admin)])
+def update_connection(request: Request, ref: str, body: ConnectionPatch) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in body.model_fields_set:
+        value = getattr(body, name)
+        if name == "settings":
+            changes["order_settings"] = value
+        else:
+            changes[name] = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+    return service.summary(service.update_connection(get_hub(request), ref, **changes))
+
+
+@router.post("/{ref}/test", dependencies=[Depends(operator)])
+def test_connection(request: Request, ref: str) -> dict[str, Any]:
+    check = service.test_connection(get_hub(request), ref)
+    return {"ok": check.ok, "token_ok": check.token_ok, "api_ok": check.api_ok, "message": check.message,
+            "api_base_url": check.api_base_url, "rate_limit": check.rate_limit}
+
+
+@router.post("/{ref}/disable", dependencies=[Depends(admin)])
+def disable_connection(request: Request, ref: str, reason: str | None = None) -> dict[str, Any]:
+    return service.summary(service.disable_connection(get_hub(request), ref, reason=reason))
+
+
+@router.post("/{ref}/enable", dependencies=[Depends(admin)])
+def enable_connection(request: Request, ref: str) -> dict[str, Any]:
+    return service.summary(service.enable_connection(get_hub(request), ref))
+
+
+@router.post("/{ref}/oauth", dependencies=[Depends(admin)])
+def start_oauth(request: Request, ref: str, body: OAuthStart | None = None) -> dict[str, Any]:
+    """A2: the consent URL (signed state) and a shareable setup link for the client."""
+    hub = get_hub(request)
+    body = body or OAuthStart()
+    auth = oauth.start_authorization(hub, ref, application_id=body.application_id,
+                                     seller_central_url=body.seller_central_url)
+    link, link_expires = oauth.setup_link(hub, ref)
+    return {"consent_url": auth.consent_url, "expires_at": auth.expires_at.isoformat(), "setup_link": link,
+            "setup_link_expires_at": link_expires.isoformat()}
+
+
+@router.post("/{ref}/sync/orders", status_code=202, dependencies=[Depends(operator)])
+def sync_orders(request: Request, ref: str) -> dict[str, Any]:
+    """Start an order download in a background thread; answers with its run id (H2). 409 if one runs."""
+    hub = get_hub(request)
+    record = service.get_connection(hub, ref)
+    running: set[int] = request.app.state.running_syncs
+    lock: threading.Lock = request.app.state.sync_lock
+    with lock:
+        if record.id in running:
+            raise HTTPException(409, f"an order sync of {record.name!r} is already running")
+        running.add(record.id)
+    with hub.store.uow(read_only=True) as session:
+        before = max((r.id for r in sync_runs.list_runs(session, connection_id=record.id, limit=1)), default=0)
+
+    def work() -> None:
+        from ..services import order_sync
+
+        try:
+            order_sync.sync_orders(hub, record.id)
+        finally:
+            with lock:
+                running.discard(record.id)
+
+    threading.Thread(target=work, name=f"sync-orders-{record.id}", daemon=True).start()
+    deadline = time.monotonic() + RUN_VISIBLE_WITHIN_SECONDS
+    run_id = None
+    while run_id is None and time.monotonic() < deadline:
+        with hub.store.uow(read_only=True) as session:
+            runs = [r for r in sync_runs.list_runs(session, connection_id=record.id, limit=5) if r.id > before]
+        run_id = min((r.id for r in runs), default=None)
+        if run_id is None:
+            time.sleep(0.02)
+    return {"run_id": run_id, "connection_id": record.id, "status": "started"}

@@ -1,0 +1,20 @@
+"""``sellerbridge web``: serve the REST API (and the intake, OAuth callback, setup page) with uvicorn (I2)."""
+
+from __future__ import annotations
+
+import typer
+
+from . import context
+
+
+def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+        port: int = typer.Option(8800, help="TCP port"),
+        intake_workers: int = typer.Option(4, help="threads fetching notified orders")) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json) until interrupted."""
+    import uvicorn
+
+    from ..api.app import create_api
+
+    with context.hub() as hub:
+        api = create_api(hub, intake_workers=intake_workers)
+        uvicorn.run(api, host=host, port=port, log_level="info")

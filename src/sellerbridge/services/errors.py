@@ -1,0 +1,82 @@
+"""The error log as people use it: list, show, reprocess, dismiss (B11, H1).
+
+An error row keeps the failed Amazon document encrypted; it can hold buyer PII, so :func:`show_error`
+returns it only to a caller with the view-PII permission (B13). Reprocessing runs the document
+through the order flow again (``services.order_sync.reprocess_error``) after the mapping was fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..bootstrap import Hub
+from ..db.errors import NotFound
+from ..db.repositories import error_log
+from ..db.repositories.error_log import ErrorRecord
+from ..domain.errors import ConfigError
+from . import connections as connection_service
+from .orders import jsonable
+
+audit = logging.getLogger("sellerbridge.audit")
+STATUSES = ("open", "resolved", "dismissed")
+
+
+def error_summary(record: ErrorRecord) -> dict[str, Any]:
+    out = jsonable(record)
+    out.pop("payload", None)
+    return out
+
+
+def list_errors(hub: Hub, *, status: str | None = "open", connection: int | str | None = None,
+                kind: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """Errors newest first: ``{"items", "total"}``; ``status="all"`` or None lists every status."""
+    if status in ("all", ""):
+        status = None
+    if status is not None and status not in STATUSES:
+        raise ConfigError(f"error status must be one of {', '.join(STATUSES)} or all")
+    connection_id = connection_service.get_connection(hub, connection).id if connection is not None else None
+    with hub.store.uow(read_only=True) as session:
+        items, total = error_log.list_errors(session, status=status, connection_id=connection_id, kind=kind,
+                                             limit=limit, offset=offset)
+    return {"items": [error_summary(e) for e in items], "total": total}
+
+
+def get_error(hub: Hub, error_id: int) -> ErrorRecord:
+    with hub.store.uow(read_only=True) as session:
+        record = error_log.get_error(session, error_id)
+    if record is None:
+        raise LookupError(f"error {error_id} not found")
+    return record
+
+
+def show_error(hub: Hub, error_id: int, *, with_payload: bool = False, actor: str = "unknown") -> dict[str, Any]:
+    """One error; Amazon's document only ``with_payload`` (view-PII permission, audited)."""
+    with hub.store.uow(read_only=True) as session:
+        record = error_log.get_error(session, error_id, box=hub.store.box if with_payload else None)
+    if record is None:
+        raise LookupError(f"error {error_id} not found")
+    out = error_summary(record)
+    if with_payload:
+        audit.info("payload of error %s shown to %s", error_id, actor,
+                   extra={"event": "pii_view", "error_id": error_id, "actor": actor})
+        out["payload"] = record.payload
+    return out
+
+
+def reprocess(hub: Hub, error_id: int) -> Any:
+    """B11: run the failed document through the flow again; returns the flow's RunReport."""
+    get_error(hub, error_id)  # a clear "not found" before any Amazon call
+    from . import order_sync  # the order flow service (another module, loaded only when used)
+
+    return order_sync.reprocess_error(hub, error_id)
+
+
+def dismiss(hub: Hub, error_id: int) -> ErrorRecord:
+    """H1: the operator decided the document needs nothing more."""
+    with hub.store.uow() as session:
+        try:
+            error_log.dismiss_error(session, error_id, now=hub.now())
+        except NotFound:
+            raise LookupError(f"error {error_id} not found") from None
+    return get_error(hub, error_id)
