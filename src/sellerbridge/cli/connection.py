@@ -16,7 +16,7 @@ from ..services import connections as service
 from ..services import oauth
 from ..services.orders import parse_status
 from . import context
-from .context import EXIT_CONFIG, EXIT_FAILED, console, handles_errors, print_json, read_secret
+from .context import EXIT_CONFIG, EXIT_FAILED, console, handles_errors, print_fields, print_json, read_secret
 
 app = typer.Typer(no_args_is_help=True, help="Amazon seller connections (one seller account + marketplace).")
 
@@ -142,10 +142,7 @@ def show(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         print_json(data)
         return
-    table = Table("field", "value", show_header=False)
-    for key, value in data.items():
-        table.add_row(key, "-" if value is None else str(value))
-    console.print(table)
+    print_fields(data)
 
 
 @app.command("test")

@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from ..bootstrap import Hub, build_hub
 from ..db.errors import DuplicateConnection, DuplicateName, NotFound
@@ -62,6 +63,14 @@ def handles_errors(func: F) -> F:
             fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_fields(data: dict[str, Any]) -> None:
+    """One record as a two-column table (field, value); None shows as "-"."""
+    table = Table("field", "value", show_header=False)
+    for key, value in data.items():
+        table.add_row(key, "-" if value is None else str(value))
+    console.print(table)
 
 
 def print_json(data: Any) -> None:

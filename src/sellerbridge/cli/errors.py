@@ -7,7 +7,7 @@ from rich.table import Table
 
 from ..services import errors as service
 from . import context
-from .context import console, handles_errors, print_json
+from .context import console, handles_errors, print_fields, print_json
 from .reports import exit_code, report_dict, summary_table
 
 app = typer.Typer(no_args_is_help=True, help="The error log: failed documents, reprocess, dismiss.")
@@ -42,10 +42,7 @@ def show(error_id: int, payload: bool = typer.Option(False, "--payload", help="i
     if as_json or payload:
         print_json(data)
         return
-    table = Table("field", "value", show_header=False)
-    for key, value in data.items():
-        table.add_row(key, "-" if value is None else str(value))
-    console.print(table)
+    print_fields(data)
 
 
 @app.command("reprocess")
