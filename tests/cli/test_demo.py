@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -21,24 +22,37 @@ pytestmark = pytest.mark.server
 CLI = [sys.executable, "-m", "sellerbridge.cli.main"]
 
 
-def test_i4_demo_serves_the_sandbox_and_shows_a_live_order_stream(tmp_path: Path):
+def test_i4_demo_serves_the_sandbox_and_the_hub_stores_its_orders_without_configuration(tmp_path: Path):
     creds = tmp_path / "creds.json"
-    port = free_port()
+    data_dir = tmp_path / "demo"
+    port, hub_port = free_port(), free_port()
     out = subprocess.run(
-        [*CLI, "demo", "--port", str(port), "--duration", "4", "--time-scale", "600",
-         "--credentials-file", str(creds)],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+        [*CLI, "demo", "--port", str(port), "--hub-port", str(hub_port), "--duration", "6",
+         "--time-scale", "600", "--credentials-file", str(creds), "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=90, env={**os.environ, "COLUMNS": "200"},
     )
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 0, out.stderr[-3000:]
     assert f"listening on http://127.0.0.1:{port}" in out.stdout
-    generated = re.findall(r"(\d+) orders - ", out.stdout)
+    assert f"Hub REST API listening on http://127.0.0.1:{hub_port}" in out.stdout
+    generated = re.findall(r"Amazon: (\d+) orders - ", out.stdout)
     assert generated and int(generated[-1]) > 20, out.stdout[-2000:]
     assert "Unshipped" in out.stdout
+    # B1: the hub stored orders while the demo ran (push + poll), shown in the table and in its database
+    stored = re.findall(r"Hub: (\d+) orders stored", out.stdout)
+    assert stored and int(stored[-1]) > 0, out.stdout[-2000:]
+    assert re.search(r"Last poll: round \d+: ", out.stdout) and "p95" in out.stdout
+    with sqlite3.connect(data_dir / "sellerbridge.sqlite3") as db:
+        [[in_db]] = db.execute("SELECT COUNT(*) FROM orders").fetchall()
+        [[notified]] = db.execute("SELECT COUNT(*) FROM sync_runs WHERE flow = 'orders_fetch'").fetchall()
+    assert in_db >= int(stored[-1]) > 0
+    assert notified > 0  # orders came through the ORDER_CHANGE intake, not only the poll
+    assert "demo" in out.stdout.lower() and re.search(r"API key \(created for this run only\): \S+", out.stdout)
     data = json.loads(creds.read_text())
     assert stat.S_IMODE(creds.stat().st_mode) == 0o600
     seller = data["sellers"][0]
-    # credentials go to the file only, never to the terminal (A3)
-    assert seller["client_secret"] not in out.stdout and seller["refresh_token"] not in out.stdout
+    # LWA credentials go to the file only, never to the terminal (A3)
+    for secret in (seller["client_secret"], seller["refresh_token"]):
+        assert secret not in out.stdout and secret not in out.stderr
 
 
 def test_i4_sandbox_serve_answers_lwa_and_sp_api_on_loopback(tmp_path: Path):

@@ -1,7 +1,10 @@
-"""``sellerbridge demo``: the sandbox Amazon with a live order stream, no configuration (I4).
+"""``sellerbridge demo``: the sandbox Amazon and the hub pulling its orders, no configuration (I4, B1).
 
-Until the hub exists the demo shows the sandbox alone: where it listens, the seeded seller, and the
-orders Amazon is generating, refreshed live. Buyer data is never shown (B13).
+The sandbox runs time-scaled with a demo seller placing orders; the hub (``demo_hub``) is connected
+to it, receives ORDER_CHANGE notifications on its intake and polls every two simulated minutes as
+the backstop. The live table shows the orders Amazon generated, what the hub stored (by status),
+what waits in the error log, the last poll and the latency from purchase to stored. Buyer data and
+LWA secrets are never shown (A3, B13); the printed API key is a demo key created for this run.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rich.table import Table
 
 from ..sandbox import server
 from ..sandbox.backend import Backend
+from .demo_hub import DemoHub
 
 console = Console()
 
@@ -43,7 +47,13 @@ def _pick_port(host: str, preferred: int) -> int:
         return s.getsockname()[1]
 
 
-def _snapshot(backend: Backend, base_url: str, started: float) -> Table:
+def _fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f} s" if value < 120 else f"{value / 60:,.1f} min"
+
+
+def _snapshot(backend: Backend, base_url: str, started: float, hub: DemoHub | None = None) -> Table:
     with backend.lock:
         seller = backend.sellers[DEMO_SELLER["seller_id"]]
         orders = sorted(seller.orders.values(), key=lambda o: o.purchase_date)
@@ -61,18 +71,31 @@ def _snapshot(backend: Backend, base_url: str, started: float) -> Table:
                       o.service_level, str(len(o.lines)), str(sum(ln.quantity for ln in o.lines)),
                       f"{o.order_total()} {o.currency}")
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items())) or "no orders yet"
-    table.caption = f"{len(orders)} orders - {summary}"
+    caption = f"Amazon: {len(orders)} orders - {summary}"
+    if hub is not None:
+        st = hub.stats()
+        stored = ", ".join(f"{k}: {v}" for k, v in sorted(st["by_status"].items())) or "none yet"
+        caption += (f"\nHub: {st['stored']} orders stored - {stored}\n"
+                    f"Error log: {st['errors']} open - Last poll: {st['poll']}\n"
+                    f"Latency Amazon purchase -> stored (simulated; orders are Pending for "
+                    f"{backend.timings.pending_seconds / 60:g} min first): p50 {_fmt_seconds(st['p50'])}, "
+                    f"p95 {_fmt_seconds(st['p95'])}")
+    table.caption = caption
     return table
 
 
 def demo(
-    host: str = typer.Option("127.0.0.1", help="Address for the sandbox (loopback)."),
-    port: int = typer.Option(8700, help="Preferred port; a free one is taken if busy."),
+    host: str = typer.Option("127.0.0.1", help="Address for the sandbox and the hub (loopback)."),
+    port: int = typer.Option(8700, help="Preferred sandbox port; a free one is taken if busy."),
+    hub_port: int = typer.Option(8800, "--hub-port", help="Preferred port of the hub's REST API."),
     time_scale: float = typer.Option(30.0, "--time-scale", help="Simulated seconds per real second."),
     duration: float = typer.Option(0.0, help="Stop after this many real seconds (0: until Ctrl-C)."),
     credentials_file: Path = typer.Option(Path("var/sandbox-credentials.json")),
+    data_dir: Path = typer.Option(Path("var/demo"), "--data-dir",
+                                  help="The demo hub's data directory; emptied at every start."),
+    sandbox_only: bool = typer.Option(False, "--sandbox-only", help="Run the sandbox without the hub."),
 ) -> None:
-    """Run the sandbox Amazon with a seeded seller and show its live order stream."""
+    """Run the sandbox Amazon with a seeded seller and the hub pulling its orders, with a live table."""
     app = server.build_served_app(time_scale)
     backend: Backend = app.state.backend
     port = _pick_port(host, port)
@@ -92,18 +115,32 @@ def demo(
     console.print(f"  Seller {DEMO_SELLER['seller_id']} in US/CA/MX, {DEMO_SELLER['catalog_size']} SKUs, "
                   f"{DEMO_SELLER['order_rate_per_hour']} orders/hour simulated, time x{time_scale:g}")
     console.print(f"  Credentials (for SP-API clients) written to {credentials_file}")
-    started = time.monotonic()
+    hub: DemoHub | None = None
     try:
-        with Live(_snapshot(backend, base_url, started), console=console, refresh_per_second=2,
+        if not sandbox_only:
+            hub_port = port + 100 if hub_port == port else hub_port
+            hub = DemoHub(backend, base_url, creds[0], data_dir=data_dir, host=host,
+                          port=_pick_port(host, hub_port))
+            hub.start()
+            console.print(f"[bold green]Hub REST API listening on {hub.url}[/bold green] "
+                          f"(OpenAPI at {hub.url}/openapi.json, data in {data_dir})")
+            console.print(f"  Connections: {', '.join(hub.connections)} - ORDER_CHANGE notifications to the "
+                          f"hub's intake, poll every 2 simulated minutes as the backstop")
+            console.print(f"  Demo admin API key (created for this run only): {hub.admin_key}")
+            console.print(f"  Try: curl -H 'X-API-Key: {hub.admin_key}' {hub.url}/api/orders")
+        started = time.monotonic()
+        with Live(_snapshot(backend, base_url, started, hub), console=console, refresh_per_second=2,
                   auto_refresh=console.is_terminal) as live:
             while duration <= 0 or time.monotonic() - started < duration:
                 time.sleep(1.0)
-                live.update(_snapshot(backend, base_url, started))
+                live.update(_snapshot(backend, base_url, started, hub))
                 if not console.is_terminal:
                     console.print(live.get_renderable())
     except KeyboardInterrupt:
         pass
     finally:
+        if hub is not None:
+            hub.stop()
         uv.should_exit = True
         thread.join(timeout=5)
-    console.print("Sandbox stopped.")
+    console.print("Sandbox and hub stopped." if hub is not None else "Sandbox stopped.")

@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sellerbridge.domain.errors import ConfigError, DomainError
@@ -41,6 +42,7 @@ from sellerbridge.domain.order_mapping import (
     CustomerAction,
     CustomerInstruction,
     MappedOrder,
+    normalize_email,
 )
 from sellerbridge.domain.orders import OrderDraft, OrderStatus, ServiceLevel
 from sellerbridge.domain.ports import AlreadyStored, StoredOrder
@@ -50,6 +52,9 @@ from .errors import DuplicateOrder, StaleOrder
 from .repositories import catalog, connections, customers, error_log, holds, orders, outbox, shipping, watermarks
 from .repositories.order_records import LineMapping, OrderMapping, OrderRecord
 from .store import Store
+from .tables import channel_listings
+from .tables import customers as customers_table
+from .tables import items as items_table
 
 FLOW = "orders"  # the watermark's flow name
 ERROR_KIND = "order_import"  # the error log's kind for orders that could not be imported (B11)
@@ -85,6 +90,21 @@ class DbCatalog:
         item = catalog.get_item(self._session, item_id) if item_id is not None else None
         return None if item is None else CatalogItem(item.id, item.sku, item.description)
 
+    def prefetch_channel_skus(self, amazon_skus: set[str]) -> None:
+        """Load the listings of a whole page in one query (the batched path, B1/B6)."""
+        missing = [sku for sku in amazon_skus if ("channel", sku) not in self._cache]
+        if not missing:
+            return
+        rows = self._session.execute(
+            select(channel_listings.c.amazon_sku, items_table.c.id, items_table.c.sku, items_table.c.description)
+            .select_from(channel_listings.outerjoin(items_table, items_table.c.id == channel_listings.c.item_id))
+            .where(channel_listings.c.connection_id == self._connection_id, channel_listings.c.amazon_sku.in_(missing)))
+        for row in rows:
+            self._cache[("channel", row.amazon_sku)] = (
+                None if row.id is None else CatalogItem(row.id, row.sku, row.description))
+        for sku in missing:
+            self._cache.setdefault(("channel", sku), None)
+
     def by_channel_sku(self, amazon_sku: str) -> CatalogItem | None:
         def load() -> CatalogItem | None:
             listing = catalog.find_listing(self._session, self._connection_id, amazon_sku)
@@ -110,21 +130,34 @@ class DbCustomers:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._known: dict[str, int | None] = {}
 
     def by_email_hash(self, email_hash: str) -> int | None:
+        if email_hash in self._known:  # prefetched for a page; a customer created since is found
+            return self._known[email_hash]  # again by insert_customer (idempotent on the hash)
         found = customers.find_by_email_hash(self._session, email_hash)
         return None if found is None else found.id
+
+    def prefetch(self, email_hashes: set[str]) -> None:
+        """Look a whole page's buyers up in one query (the batched path, B5)."""
+        self._known = dict.fromkeys(email_hashes)
+        rows = self._session.execute(select(customers_table.c.email_hash, customers_table.c.id)
+                                     .where(customers_table.c.email_hash.in_(list(email_hashes))))
+        self._known.update({row.email_hash: row.id for row in rows})
 
 
 class DbShipMethods:
     """``ShipMethods`` from the connection's rules and rate table, loaded per service level on first use (B7)."""
 
-    def __init__(self, session: Session, connection_id: int) -> None:
+    def __init__(self, session: Session, connection_id: int, shared: dict[str, dict] | None = None) -> None:
         self._session = session
         self._connection_id = connection_id
-        self._options: dict[ServiceLevel, tuple[ShipMethodOption, ...]] = {}
-        self._ids: dict[str, int] = {}  # method code -> ship_methods.id
-        self._choosers: dict[tuple[ServiceLevel, str | None], ShipMethodChooser] = {}
+        # ``shared``: the rules as read by an earlier transaction of the same run (one sync run reads
+        # them once, not once per page: 14 queries a page on PostgreSQL otherwise)
+        shared = {} if shared is None else shared
+        self._options: dict[ServiceLevel, tuple[ShipMethodOption, ...]] = shared.setdefault("options", {})
+        self._ids: dict[str, int] = shared.setdefault("ids", {})  # method code -> ship_methods.id
+        self._choosers: dict[tuple[ServiceLevel, str | None], ShipMethodChooser] = shared.setdefault("choosers", {})
 
     def choose(self, level: ServiceLevel | None, country: str | None) -> str:
         if level is None:  # the chooser says why (an Amazon level the hub does not know)
@@ -167,7 +200,7 @@ class DbOrderTransaction:
     """One unit of work of the order flow for one connection (``domain.ports.OrderTransaction``)."""
 
     def __init__(self, store: Store, session: Session, connection_id: int, settings: OrderImportSettings,
-                 now: Callable[[], datetime]) -> None:
+                 now: Callable[[], datetime], ship_rules: dict[str, dict] | None = None) -> None:
         self._store = store
         self.session = session
         self.connection_id = connection_id
@@ -175,7 +208,7 @@ class DbOrderTransaction:
         self._now = now
         self.catalog = DbCatalog(session, connection_id)
         self.customers = DbCustomers(session)
-        self.ship_methods = DbShipMethods(session, connection_id)
+        self.ship_methods = DbShipMethods(session, connection_id, ship_rules)
 
     # --- reads -------------------------------------------------------------------------------------
 
@@ -215,6 +248,59 @@ class DbOrderTransaction:
         except DuplicateOrder:
             raise AlreadyStored(draft.amazon_order_id) from None
         return "created"
+
+    def prefetch(self, drafts: list[OrderDraft]) -> None:
+        """Read what mapping a page needs (listings, customers) in two queries instead of one per line."""
+        self.catalog.prefetch_channel_skus({line.sku for draft in drafts for line in draft.lines if line.sku})
+        emails = {draft.buyer.email for draft in drafts if draft.buyer is not None and draft.buyer.email}
+        hashes = {self._store.box.hash_email(normalize_email(email)) for email in emails}
+        self.customers.prefetch({h for h in hashes if h is not None})
+
+    def stored_ids(self, amazon_order_ids: list[str]) -> set[str]:
+        """Which of these orders the connection has already (one query for a page)."""
+        return set(orders.get_stored_many(self.session, self.connection_id, amazon_order_ids))
+
+    def insert_orders(self, batch: list[tuple[OrderDraft, MappedOrder]]) -> bool:
+        """A page of new orders as :meth:`insert_order` stores one, in one savepoint and a handful of
+        statements (B1, B5, B10, B14); also resolves their open error-log rows (B11).
+
+        All or nothing: False, with nothing written, when any order is stored already (a racing
+        worker) or refused by the tables; the caller then stores the page order by order.
+        """
+        now = self._now()
+        try:
+            with self.session.begin_nested():
+                rows = []
+                for draft, mapped in batch:
+                    rows.append((_storable(draft, mapped), OrderMapping(
+                        customer_id=self._customer_id(mapped.customer, now),
+                        ship_method_id=self.ship_methods.method_id(mapped.ship_method),
+                        import_mode=mapped.import_mode.value, send_to_warehouse=mapped.send_to_warehouse,
+                        store_pii=mapped.pii,
+                        lines={line.order_item_id: LineMapping(item_id=_int(line.item_id), title=line.title)
+                               for line in mapped.lines})))
+                result = orders.insert_orders(self.session, self._store.box, connection_id=self.connection_id,
+                                              batch=rows, now=now)
+                if result.duplicates or result.rejected or len(result.created) != len(batch):
+                    raise _PageRefused
+                held, events = [], []
+                for draft, mapped in batch:
+                    detail = result.created[draft.amazon_order_id]
+                    line_ids = {line.order_item_id: line.id for line in detail.lines}
+                    held += [(line_ids[line.order_item_id], _int(line.item_id), line.hold_quantity)
+                             for line in mapped.lines if line.hold_quantity > 0]
+                    if mapped.send_to_warehouse:
+                        order = detail.order
+                        events.append((ORDER_CREATED, order.amazon_order_id, order.version,
+                                       {"order_id": order.id, "connection_id": order.connection_id,
+                                        "amazon_order_id": order.amazon_order_id}))
+                holds.place_holds(self.session, held, now=now)
+                outbox.add_events(self.session, events, now=now)
+                error_log.resolve_keys(self.session, self.connection_id, ERROR_KIND,
+                                       [draft.amazon_order_id for draft, _ in batch], now=now)
+        except (_PageRefused, DomainError):
+            return False
+        return True
 
     def update_order(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> str:
         """Apply a newer Amazon state (B9, B10): "updated", "cancelled", or "unchanged" when a racing
@@ -314,6 +400,7 @@ class DbOrderStore:
         self.store = store
         self.connection_id = connection_id
         self._now = now
+        self._ship_rules: dict[str, dict] = {}  # read once per run (one store = one run)
 
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[DbOrderTransaction]:
@@ -321,7 +408,7 @@ class DbOrderStore:
         with self.store.uow(read_only=read_only) as session:
             record = connections.require_connection(session, self.connection_id)
             settings = load_order_settings(record.settings, record.name)
-            yield DbOrderTransaction(self.store, session, self.connection_id, settings, self._now)
+            yield DbOrderTransaction(self.store, session, self.connection_id, settings, self._now, self._ship_rules)
 
 
 def _int(value: int | str | None) -> int:
@@ -334,3 +421,7 @@ def _storable(draft: OrderDraft, mapped: MappedOrder) -> OrderDraft:
     if mapped.pii or draft.ship_to is None:
         return draft
     return replace(draft, ship_to=mapped.ship_to)
+
+
+class _PageRefused(Exception):
+    """A page that cannot be stored in one go: its savepoint is rolled back (see insert_orders)."""

@@ -152,3 +152,14 @@ def resolve_key(session: Session, connection_id: int, kind: str, key: str, *, no
         .values(status="resolved", resolved_at=now or utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def resolve_keys(session: Session, connection_id: int, kind: str, keys: list[str], *,
+                 now: datetime | None = None) -> None:
+    """:func:`resolve_key` for a page of documents in one statement."""
+    if keys:
+        session.execute(
+            update(t)
+            .where(t.c.connection_id == connection_id, t.c.kind == kind, t.c.key.in_(keys), t.c.status == "open")
+            .values(status="resolved", resolved_at=now or utcnow())
+        )

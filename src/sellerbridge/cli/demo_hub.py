@@ -1,0 +1,225 @@
+"""The hub half of ``sellerbridge demo``: a hub pulling the sandbox seller's orders, no configuration (I4, B1).
+
+What it sets up, each run from scratch (a fresh SQLite file under ``var/demo``):
+
+- a Hub whose clock *is* the sandbox's clock (``now`` reads it, ``sleep`` waits scaled real time),
+  so Amazon's rate limits, the two-minute search lag and the hub's latencies are in simulated time;
+- one connection per marketplace of the demo seller, pointed at the sandbox (API base URL and LWA
+  token URL overrides, A1), with the PII grant (data is stored encrypted and never shown here);
+- items and channel listings for the seller's catalog and a ship-method rule for every service
+  level, so every order maps;
+- the hub's REST API on a second loopback port, and the sandbox's SQS ARN mapped to its ORDER_CHANGE
+  intake; the seller is subscribed through Amazon's Notifications API (the real path, B1 push);
+- the order poll every two simulated minutes in a background thread: the backstop (B1).
+
+Only counts are read back for the live table: no buyer data is shown (B13).
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy import text
+
+from ..amazon.auth import SellerCredentials
+from ..amazon.regions import ConnectionEndpoints, marketplace
+from ..amazon.subscriptions import subscribe_order_change
+from ..api.app import create_api
+from ..bootstrap import Hub, build_hub
+from ..db.repositories import catalog, shipping
+from ..domain.orders import ServiceLevel
+from ..sandbox.backend import Backend
+from ..services import api_keys
+from ..services import connections as connection_service
+from ..services.intake import intake_token
+from ..services.order_sync import sync_orders
+from ..settings import Settings
+
+POLL_EVERY_SIMULATED_SECONDS = 120.0  # the backstop poll (searchOrders allows one call per ~178 s after its burst)
+DB_FILE = "sellerbridge.sqlite3"
+DEMO_ARN = "arn:aws:sqs:us-east-1:000000000000:sellerbridge-demo"
+FAST_LEVELS = (ServiceLevel.NEXT_DAY, ServiceLevel.SAME_DAY)
+
+
+class SandboxClock:
+    """The hub's clock in the demo: the sandbox backend's own clock; ``sleep`` waits scaled real time."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def now(self) -> datetime:
+        return self._backend.now()
+
+    def sleep(self, seconds: float) -> None:
+        scale = self._backend.clock.scale
+        if seconds > 0:
+            time.sleep(seconds / scale if scale > 0 else 0.01)
+
+
+@dataclass
+class PollState:
+    """The last backstop poll per connection, as the live table shows it."""
+
+    results: dict[str, str] = field(default_factory=dict)
+    rounds: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def line(self) -> str:
+        with self.lock:
+            if not self.results:
+                return "no poll yet"
+            return f"round {self.rounds}: " + "; ".join(f"{k} {v}" for k, v in sorted(self.results.items()))
+
+
+class DemoHub:
+    """The running hub: API server, poller; :meth:`stats` for the table; :meth:`stop` at the end."""
+
+    def __init__(self, backend: Backend, sandbox_url: str, seller: dict[str, Any], *, data_dir: Path,
+                 host: str, port: int) -> None:
+        self.backend = backend
+        self.sandbox_url = sandbox_url
+        self.seller = seller
+        # A fresh database each run (the sandbox starts from nothing too). Only the hub's own files are
+        # removed, never the directory: --data-dir may point anywhere.
+        for stale in data_dir.glob(f"{DB_FILE}*"):
+            stale.unlink()
+        settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / DB_FILE}",
+                            public_base_url=f"http://{host}:{port}")
+        self.hub: Hub = build_hub(settings, clock=SandboxClock(backend))
+        self.url = f"http://{host}:{port}"
+        self.connections: dict[str, int] = {}
+        self.poll = PollState()
+        self._stop = threading.Event()
+        self._server: uvicorn.Server | None = None
+        self._threads: list[threading.Thread] = []
+        self.host, self.port = host, port
+        self.admin_key = ""
+        self._intake: Any = None
+
+    # --- setup ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._connect_and_seed()
+        _, self.admin_key = api_keys.create_key(self.hub, "demo-admin", ["admin"])
+        api = create_api(self.hub, seller_central_url=f"{self.sandbox_url}/_sandbox/consent")
+        self._intake = api.state.intake
+        self._server = uvicorn.Server(uvicorn.Config(api, host=self.host, port=self.port, log_level="warning"))
+        thread = threading.Thread(target=self._server.run, name="demo-hub-api", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        while not self._server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"the hub's API could not listen on {self.url}")
+            time.sleep(0.05)
+        self._subscribe()
+        poller = threading.Thread(target=self._poll_loop, name="demo-hub-poll", daemon=True)
+        poller.start()
+        self._threads.append(poller)
+
+    def _connect_and_seed(self) -> None:
+        s = self.seller
+        with httpx.Client(base_url=self.sandbox_url, timeout=30) as http:
+            listings = http.get(f"/_sandbox/sellers/{s['seller_id']}/listings").json()["listings"]
+        for marketplace_id in s["marketplace_ids"]:
+            record = connection_service.add_connection(
+                self.hub, name=f"demo-{_country(marketplace_id)}", marketplace_ref=marketplace_id,
+                client_id=s["client_id"], client_secret=s["client_secret"], refresh_token=s["refresh_token"],
+                seller_id=s["seller_id"], api_base_url=self.sandbox_url,
+                lwa_token_url=f"{self.sandbox_url}/auth/o2/token", order_settings={"pii_grant": True})
+            self.connections[record.name] = record.id
+        with self.hub.store.uow() as session:
+            items: dict[str, int] = {}
+            for listing in listings:
+                sku = listing["sku"]
+                if sku not in items:
+                    items[sku] = catalog.add_item(session, sku=f"INT-{sku}",
+                                                  description=f"Internal {listing.get('title') or sku}"[:200]).id
+            for connection_id in self.connections.values():
+                for sku, item_id in items.items():
+                    asin = next((x.get("asin") for x in listings if x["sku"] == sku), None)
+                    catalog.set_listing(session, connection_id=connection_id, amazon_sku=sku, asin=asin,
+                                        item_id=item_id)
+            ground = shipping.add_ship_method(session, code="UPS-GND", carrier="UPS", name="UPS Ground")
+            fast = shipping.add_ship_method(session, code="UPS-NDA", carrier="UPS", name="UPS Next Day Air")
+            for level in ServiceLevel:
+                method = fast if level in FAST_LEVELS else ground
+                shipping.add_rule(session, service_level=level.value, ship_method_id=method.id, priority=1)
+
+    def _subscribe(self) -> None:
+        """Map the demo SQS ARN to the hub's intake and subscribe the seller to ORDER_CHANGE (B1)."""
+        intake_url = f"{self.url}/intake/amazon/{intake_token(self.hub.settings)}"
+        with httpx.Client(base_url=self.sandbox_url, timeout=30) as http:
+            http.post("/_sandbox/sqs", json={"arn": DEMO_ARN, "url": intake_url}).raise_for_status()
+        s = self.seller
+        credentials = SellerCredentials(seller_id=s["seller_id"], marketplace_id=s["marketplace_ids"][0],
+                                        region=s["region"], client_id=s["client_id"],
+                                        client_secret=s["client_secret"], refresh_token=s["refresh_token"])
+        subscribe_order_change(credentials, ConnectionEndpoints.local_sandbox(self.sandbox_url), DEMO_ARN,
+                               clock=self.hub.clock, destination_name="sellerbridge-demo")
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def _poll_loop(self) -> None:
+        scale = self.backend.clock.scale or 1.0
+        while not self._stop.is_set():
+            for name, connection_id in self.connections.items():
+                if self._stop.is_set():
+                    return
+                try:
+                    report = sync_orders(self.hub, connection_id)
+                    c = report.counts
+                    result = (f"{report.status} +{c.created} new, {c.updated} updated" if report.status != "failed"
+                              else f"failed ({'will retry' if report.retryable else report.error})")
+                except Exception as exc:  # the demo goes on; the next round tries again
+                    result = f"error {type(exc).__name__}"
+                with self.poll.lock:
+                    self.poll.results[name.removeprefix("demo-")] = f"{self.hub.now():%H:%M:%S} {result}"
+            with self.poll.lock:
+                self.poll.rounds += 1
+            self._stop.wait(POLL_EVERY_SIMULATED_SECONDS / scale)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for the live table (no buyer data): stored by status, open errors, latency p50/p95."""
+        with self.hub.store.engine.connect() as conn:
+            by_status = {r[0]: r[1] for r in conn.execute(text("SELECT status, COUNT(*) FROM orders GROUP BY status"))}
+            errors = conn.execute(text("SELECT COUNT(*) FROM error_log WHERE status = 'open'")).scalar_one()
+            times = list(conn.execute(text("SELECT purchase_date, created_at FROM orders")))
+        latencies = sorted(_seconds(created) - _seconds(purchased) for purchased, created in times)
+        return {"stored": sum(by_status.values()), "by_status": by_status, "errors": errors,
+                "p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95), "poll": self.poll.line()}
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if self._intake is not None:  # let fetches under way finish while the sandbox still answers
+            self._intake.close(wait=True)
+        self.hub.close()
+
+
+def _country(marketplace_id: str) -> str:
+    return marketplace(marketplace_id).country.lower()
+
+
+def _seconds(moment: Any) -> float:
+    if isinstance(moment, str):  # SQLite hands back text through a raw query
+        moment = datetime.fromisoformat(moment)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()  # stored as UTC
+
+
+def _percentile(values: list[float], pct: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]

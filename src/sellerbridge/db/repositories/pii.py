@@ -1,0 +1,45 @@
+"""Queries of the PII purge job (B13) that the order and customer repositories do not offer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..tables import customers, orders
+
+__all__ = ["count_orders_due_for_pii_purge", "customer_ids_of_orders", "customers_without_pii_orders"]
+
+
+def count_orders_due_for_pii_purge(session: Session, *, shipped_before: datetime) -> int:
+    """How many orders ``orders.order_ids_due_for_pii_purge`` would return without a limit."""
+    stmt = select(func.count()).select_from(orders).where(
+        orders.c.shipped_at < shipped_before, orders.c.pii_purged_at.is_(None))
+    return int(session.execute(stmt).scalar_one())
+
+
+def customer_ids_of_orders(session: Session, order_ids: Sequence[int]) -> list[int]:
+    """The distinct customers of these orders (orders without a customer are left out)."""
+    if not order_ids:
+        return []
+    stmt = (select(orders.c.customer_id).distinct()
+            .where(orders.c.id.in_(list(order_ids)), orders.c.customer_id.is_not(None)))
+    return sorted(session.execute(stmt).scalars())
+
+
+def customers_without_pii_orders(session: Session, customer_ids: Sequence[int]) -> list[int]:
+    """Of ``customer_ids``, those still holding a name or e-mail and with no order whose PII is kept (B13).
+
+    An order keeps its PII until it is purged, shipped or not: a buyer with an open order keeps theirs.
+    """
+    if not customer_ids:
+        return []
+    still_held = exists().where(and_(orders.c.customer_id == customers.c.id, orders.c.pii_purged_at.is_(None)))
+    stmt = (select(customers.c.id)
+            .where(customers.c.id.in_(list(customer_ids)),
+                   or_(customers.c.email_enc.is_not(None), customers.c.name_enc.is_not(None)),
+                   ~still_held)
+            .order_by(customers.c.id))
+    return list(session.execute(stmt).scalars())
