@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from starlette.requests import Request
 
@@ -82,8 +80,6 @@ def test_b13_rdt_for_a_report_document_path(sandbox, seller):
     assert not _opens(sandbox, token, "GET", "/reports/2021-06-30/documents/amzn1.spdoc.other")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sellerbridge.sandbox.routes.orders_v0") is None,
-                    reason="orders v0 routes not built yet")
 def test_b13_rdt_opens_get_order_address_over_http(sandbox, seller):
     order_id = sandbox.http.post(f"/_sandbox/sellers/{seller.creds.seller_id}/orders",
                                  json={"status": "Unshipped"}).json()["order_ids"][0]
