@@ -95,6 +95,9 @@ class VirtualClock:
             while me in self.sleepers and not self.stopped:
                 self.cond.wait()
             self.busy += 1
+            if self.stopped:
+                # Simulated time no longer moves: a worker that went on would retry without waiting.
+                raise BenchStopped
 
     def enter(self) -> None:
         with self.cond:
@@ -104,6 +107,10 @@ class VirtualClock:
         with self.cond:
             self.busy -= 1
             self.cond.notify_all()
+
+
+class BenchStopped(Exception):
+    """The measured hour is over; the worker's current sync ends here."""
 
 
 def _driver(sandbox: Sandbox, clock: VirtualClock, until: datetime) -> int:
@@ -135,6 +142,8 @@ def _worker(clock: VirtualClock, body, errors: list[str]) -> threading.Thread:
         try:
             while not clock.stopped:
                 body()
+        except BenchStopped:
+            pass
         except Exception as exc:  # a bench: report and stop this worker, never hang the driver
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
