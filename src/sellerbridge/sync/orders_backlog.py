@@ -116,10 +116,10 @@ def step(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft
     elif state.phase == "search":
         end = _search(state, source, store, to_draft, now=now, counts=counts)
         state = replace(state, phase="report" if state.use_report else "done",
-                        complete_until=min(_at(state.complete_until) or end, end).isoformat())
+                        complete_until=min(to_datetime(state.complete_until) or end, end).isoformat())
         wait = _report_wait(state, now) if state.use_report else None
         if not state.use_report:
-            _set_watermark(store, _at(state.complete_until))
+            _set_watermark(store, to_datetime(state.complete_until))
     elif state.phase == "report":
         assert state.report_id is not None
         report = source.get_report(state.report_id)
@@ -138,7 +138,7 @@ def step(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft
         text = source.download_report_document(state.document_id, restricted=True)
         counts.calls += 1
         drafts, left_out = parse_report(text)
-        _import(drafts, left_out, store, counts, watermark=_at(state.complete_until))
+        _import(drafts, left_out, store, counts, watermark=to_datetime(state.complete_until))
         state, wait = replace(state, phase="done"), None
     else:
         return state, None
@@ -147,7 +147,7 @@ def step(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft
 
 
 def _report_wait(state: BacklogState, now: datetime) -> float:
-    requested = _at(state.requested_at) or now
+    requested = to_datetime(state.requested_at) or now
     return max(0.0, FIRST_CHECK_AFTER - (now - requested).total_seconds())
 
 
@@ -221,7 +221,3 @@ def _advance(tx: Any, value: datetime) -> None:
     current = tx.get_watermark()
     if current is None or current < value:  # never back: a poll may already be further
         tx.set_watermark(value)
-
-
-def _at(value: str | None) -> datetime | None:
-    return to_datetime(value) if value else None
