@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from sellerbridge.sandbox.backend import AccessToken
 from sellerbridge.sandbox.routes.orders_v0 import ITEMS_PAGE_SIZE
 from tests.support.models import validate_response
+from tests.support.orders import iso, live, make_orders, now
 
 ORDERS = "/orders/v0/orders"
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def now(sandbox) -> datetime:
-    return sandbox.backend.now()
-
-
-def make_orders(sandbox, client, count: int, **kw) -> list[str]:
-    body = {"count": count, "status": kw.pop("status", "Unshipped"), **kw}
-    r = sandbox.http.post(f"/_sandbox/sellers/{client.creds.seller_id}/orders", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()["order_ids"]
-
-
-def live(sandbox, client, order_id: str):
-    return sandbox.backend.sellers[client.creds.seller_id].orders[order_id]
 
 
 def make_rdt(sandbox, client, restricted: list[dict]) -> str:

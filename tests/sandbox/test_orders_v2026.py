@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from sellerbridge.sandbox import render_orders_v2026 as render
 from sellerbridge.sandbox.state import Shipment, ShipmentItem
 from tests.support.models import validate_response
+from tests.support.orders import iso, live, make_orders, now
 
 SEARCH = "/orders/2026-01-01/orders"
 US = "ATVPDKIKX0DER"
@@ -17,23 +18,6 @@ DE = "A1PA6795UKMFR9"
 ALL_DATA = ",".join(render.DATASETS)
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def now(sandbox) -> datetime:
-    return sandbox.backend.now()
-
-
-def make_orders(sandbox, client, count: int, **kw) -> list[str]:
-    body = {"count": count, "status": kw.pop("status", "Unshipped"), **kw}
-    r = sandbox.http.post(f"/_sandbox/sellers/{client.creds.seller_id}/orders", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()["order_ids"]
-
-
-def live(sandbox, client, order_id: str):
-    return sandbox.backend.sellers[client.creds.seller_id].orders[order_id]
 
 
 def touch(sandbox, client, order) -> None:
