@@ -2,21 +2,23 @@
 
 Not a test. The sandbox (in-process, stepped clock) runs a seller's live order stream (Poisson
 arrivals, default mix: 20% FBA) at Amazon's default usage plans (searchOrders 0.0056/s burst 20,
-getOrder 0.5/s burst 30). Its timing ``pending_seconds`` is set to 0: an order is Unshipped (visible
-to the hub's default filter) from its purchase, so latency counts from the purchase time.
+getOrder 0.5/s burst 30, createReport and getReportDocument 0.0167/s burst 15). Its timing
+``pending_seconds`` is 0: an order is Unshipped (visible to the hub's default filter) from its
+purchase, so latency counts from the purchase time.
 
-The hub runs as in production, as two workers (threads) on one SQLite file (WAL):
+The hub runs its own code paths, as worker threads on one SQLite file (WAL):
 
-- the poller: ``sync_orders`` every 2 minutes (the backstop, or the only path in scenario b);
+- the poller: ``sync_orders`` every 2 minutes (the backstop, or the only API path in scenario b);
 - the push worker (scenarios a, c): ORDER_CHANGE notifications, delivered by the sandbox to a
-  loopback queue, fetched with ``fetch_orders`` (getOrder). Its queue is bounded: past
-  ``QUEUE_BOUND`` ids the oldest are left to the next poll, which reads 100 orders per call. That is
-  how 3,000 orders/hour (above getOrder's 1,800/hour) spend both budgets together.
+  loopback queue, handed to the hub's ``OrderIntake`` (its getOrder budget rules, bounded queue and
+  deferrals: sync/order_push.py), whose ``work_once`` the worker drives;
+- the reporter: ``report_tick`` every few seconds, the report backstop (services/order_report.py),
+  which asks for the actionable-orders report when the intake deferred orders or push is silent.
 
 Both read one simulated clock: the sandbox's. A worker's ``sleep`` (a poll interval, the gateway's
 wait for a token) blocks it until the driver has moved the sandbox clock that far; the driver moves
 it in steps of at most ``STEP`` seconds, only when every worker is asleep. So waiting costs simulated
-time and no real time, and the two workers wait concurrently as real ones would. Latency is the
+time and no real time, and the workers wait concurrently as real ones would. Latency is the
 outbox row's ``created_at`` (the hub's ``now``, i.e. the sandbox clock) minus Amazon's purchase time,
 for merchant-fulfilled orders (only those get an ``order.created`` row) bought after a 5-minute
 warm-up and during the measured hours.
@@ -32,7 +34,6 @@ import statistics
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,7 +47,9 @@ from tests.support.sandbox import Sandbox, live_server
 from sellerbridge.amazon.notifications import parse_order_change
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
-from sellerbridge.services.order_sync import fetch_orders, sync_orders
+from sellerbridge.services.intake import OrderIntake
+from sellerbridge.services.order_report import report_tick
+from sellerbridge.services.order_sync import sync_orders
 from sellerbridge.settings import Settings
 from sellerbridge.sync import orders as flow
 
@@ -54,22 +57,17 @@ RESULTS = Path(__file__).parent / "results"
 STEP = 2.0  # simulated seconds per driver step at most (notifications are delivered on each step)
 POLL_EVERY = 120.0  # the backstop poll (simulated seconds)
 PUSH_IDLE = 1.0  # the push worker looks at its queue this often when idle
-QUEUE_BOUND = 30  # ids waiting for getOrder at most (60 s of getOrder at 0.5/s); older ones: next poll
+REPORT_TICK = 5.0  # the reporter looks for a due report step this often (the scheduler's role)
 WARMUP = timedelta(minutes=5)
 TAIL = timedelta(minutes=10)  # simulated after the measured window so its last orders can arrive
 
 SCENARIOS = {
     "a": {"label": "1,500/h notifications + 2-min poll", "rate": 1500, "push": True, "p95_target": 60,
           "p50_target": None},
-    "b": {"label": "1,500/h polling only", "rate": 1500, "push": False, "p95_target": 300, "p50_target": None},
-    # variant of b: the flow's re-read overlap cut from 5 min to 1 min and a poll every 178 s (one
-    # searchOrders token), so that a poll at 1,500/h fits in one page
-    "b2": {"label": "1,500/h polling only, overlap 1 min, poll/178 s", "rate": 1500, "push": False,
-           "p95_target": 300, "p50_target": None, "overlap": 60, "poll": 178},
-    "c": {"label": "3,000/h notifications + poll, bounded getOrder queue", "rate": 3000, "push": True,
+    "b": {"label": "1,500/h polling only (searchOrders + report backstop)", "rate": 1500, "push": False,
+          "p95_target": 300, "p50_target": None},
+    "c": {"label": "3,000/h notifications + poll + report backstop", "rate": 3000, "push": True,
           "p95_target": 300, "p50_target": 60},
-    "c2": {"label": "3,000/h as c, overlap 1 min, poll/178 s", "rate": 3000, "push": True,
-           "p95_target": 300, "p50_target": 60, "overlap": 60, "poll": 178},
 }
 
 
@@ -157,9 +155,7 @@ def _worker(clock: VirtualClock, body, errors: list[str]) -> threading.Thread:
 
 def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
     spec = SCENARIOS[key]
-    poll_every = spec.get("poll", POLL_EVERY)
-    if "overlap" in spec:  # a bench variant: the process runs one scenario (--only b2)
-        flow.OVERLAP = timedelta(seconds=spec["overlap"])
+    poll_every = POLL_EVERY
     sandbox = Sandbox(time_scale=0.0)
     queue = Queue()
     with live_server(sandbox.app) as base_url, live_server(queue.app) as queue_base:
@@ -180,7 +176,7 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
             assert r.status_code == 200, r.text
             t0 = clock.now()
             until = t0 + WARMUP + timedelta(hours=hours) + TAIL
-            stats = {"polls": 0, "poll_failed": 0, "fetch_runs": 0, "fetched": 0, "left_to_poll": 0}
+            stats: dict[str, Any] = {"polls": 0, "poll_failed": 0, "reports": 0}
             errors: list[str] = []
 
             def poller() -> None:
@@ -192,28 +188,24 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
                 else:
                     clock.sleep(poll_every)
 
-            waiting: OrderedDict[str, None] = OrderedDict()
+            intake = OrderIntake(hub, workers=0)  # the hub's intake; this worker drives it
 
             def pusher() -> None:
                 with queue.lock:
                     bodies, queue.bodies[:] = list(queue.bodies), []
                 for body in bodies:
-                    waiting[parse_order_change(body).amazon_order_id] = None
-                while len(waiting) > QUEUE_BOUND:  # the oldest wait for the next poll (100 per call)
-                    waiting.popitem(last=False)
-                    stats["left_to_poll"] += 1
-                if not waiting:
+                    intake.submit(parse_order_change(body))
+                if not intake.work_once():
                     clock.sleep(PUSH_IDLE)
-                    return
-                batch = list(waiting)[:5]  # ~10 s of getOrder at 0.5/s; the queue is read again after
-                for order_id in batch:
-                    waiting.pop(order_id, None)
-                report = fetch_orders(hub, cid, batch)
-                stats["fetch_runs"] += 1
-                stats["fetched"] += report.counts.fetched
+
+            def reporter() -> None:
+                report = report_tick(hub, cid)
+                if report is not None and report.status in ("done", "partial", "failed"):
+                    stats["reports"] = stats.get("reports", 0) + 1
+                clock.sleep(REPORT_TICK)
 
             wall0 = time.perf_counter()
-            threads = [_worker(clock, poller, errors)]
+            threads = [_worker(clock, poller, errors), _worker(clock, reporter, errors)]
             if spec["push"]:
                 threads.append(_worker(clock, pusher, errors))
             steps = _driver(sandbox, clock, until)
@@ -228,6 +220,7 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
                 "wall_seconds": round(wall, 1), "driver_steps": steps, "worker_errors": errors,
                 "calls": {op: sum(v.values()) for op, v in calls.items()}, "calls_by_status": calls,
                 "poll_every_s": poll_every, "overlap_s": flow.OVERLAP.total_seconds(), **stats,
+                "intake": dict(intake.stats),
             })
             ok = result["p95_s"] is not None and result["p95_s"] <= spec["p95_target"] and result["lost"] == 0
             if spec["p50_target"] is not None:
@@ -298,7 +291,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     out = {"benchmark": "orders_steady", "pending_seconds": 0, "latency_from": "Amazon purchase time (= Unshipped)",
            "clock": "sandbox simulated clock (stepped)", "step_s": STEP, "poll_every_s": POLL_EVERY,
-           "queue_bound": QUEUE_BOUND, "scenarios": rows}
+           "scenarios": rows}
     (RESULTS / args.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
+from sellerbridge.api.app import create_api
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
+from sellerbridge.services import api_keys
 from sellerbridge.settings import Settings
 from tests.flows.support import RemoteSandboxClock, World, seed_hub
 from tests.support.sandbox import Sandbox, live_server
@@ -33,6 +38,36 @@ def world(db_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[Wor
         finally:
             hub.close()
             clock.close()
+
+
+def _keys(world: World) -> dict[str, str]:
+    made = {}
+    for name, roles in {"viewer": ["viewer"], "operator": ["operator"], "admin": ["admin"],
+                        "pii": ["viewer", "view_pii"]}.items():
+        made[name] = api_keys.create_key(world.hub, name, roles)[1]
+    return made
+
+
+@pytest.fixture
+def api(world: World):
+    app = create_api(world.hub, intake_workers=2)
+    with TestClient(app) as client:
+        client.keys = _keys(world)  # type: ignore[attr-defined]
+        yield client
+
+
+def h(api: Any, who: str) -> dict[str, str]:
+    return {"X-API-Key": api.keys[who]}
+
+
+def wait_for(predicate, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
 
 
 def map_all_skus(world: World) -> None:

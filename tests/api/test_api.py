@@ -7,44 +7,11 @@ import time
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from sellerbridge.api.app import create_api
-from sellerbridge.services import api_keys
-from tests.api.conftest import map_all_skus
+from tests.api.conftest import h, map_all_skus, wait_for
 from tests.flows.support import World
 
 INTAKE = "/intake/amazon/intake-secret-token"
-
-
-def _keys(world: World) -> dict[str, str]:
-    made = {}
-    for name, roles in {"viewer": ["viewer"], "operator": ["operator"], "admin": ["admin"],
-                        "pii": ["viewer", "view_pii"]}.items():
-        made[name] = api_keys.create_key(world.hub, name, roles)[1]
-    return made
-
-
-@pytest.fixture
-def api(world: World):
-    app = create_api(world.hub, intake_workers=2)
-    with TestClient(app) as client:
-        client.keys = _keys(world)  # type: ignore[attr-defined]
-        yield client
-
-
-def h(api: Any, who: str) -> dict[str, str]:
-    return {"X-API-Key": api.keys[who]}
-
-
-def wait_for(predicate, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def order_change(seller_id: str, order_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sellerbridge.api.app import create_api
 from sellerbridge.domain.errors import ConfigError
 from sellerbridge.services import api_keys, connections, oauth, order_sync
 from tests.flows.support import World
+from tests.support.sandbox import free_port
 
 
 @pytest.fixture
@@ -105,3 +106,25 @@ def test_a5_disabled_connection_stops_syncs_and_keeps_its_orders(world: World) -
     report = order_sync.sync_orders(world.hub, world.connection_id)
     assert report.status == "failed" and "disabled" in report.error
     assert len(world.rows("SELECT id FROM orders")) == 2
+
+
+def test_a2_a3_a_refused_or_unreachable_code_exchange_is_a_clear_error_without_secrets(world: World) -> None:
+    pending = connections.add_connection(
+        world.hub, name="client-mx", marketplace_ref="MX", client_id=world.creds.client_id,
+        client_secret=world.creds.client_secret, api_base_url=world.base_url,
+        lwa_token_url=f"{world.base_url}/auth/o2/token")
+    state, _ = oauth.sign(world.hub, pending.id, "state", oauth.STATE_LIFETIME)
+
+    with pytest.raises(oauth.OAuthError) as refused:
+        oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER")
+
+    assert str(refused.value) == ("Login with Amazon refused the authorization code (HTTP 400, invalid_grant): "
+                                  "start the authorization again")
+    assert "code-never-issued" not in str(refused.value) and world.creds.client_secret not in str(refused.value)
+    closed = f"http://127.0.0.1:{free_port()}/auth/o2/token"  # nothing listens there
+    connections.update_connection(world.hub, pending.id, lwa_token_url=closed)
+    with pytest.raises(oauth.OAuthError) as unreachable:
+        oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER")
+    assert str(unreachable.value) == "Login with Amazon could not be reached (ConnectError)"
+    still = connections.get_connection(world.hub, pending.id)
+    assert connections.is_pending(still) and not still.has_credentials  # nothing stored from a failed exchange

@@ -5,28 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from sellerbridge.cli import context
-from sellerbridge.cli.main import app
 from sellerbridge.services import order_sync
 from tests.api.conftest import map_all_skus
 from tests.flows.support import World
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch):
-    """Run a command as a user would, with the hub's settings in SELLERBRIDGE_* variables."""
-    monkeypatch.setattr(context, "hub_options", {"clock": world.clock})  # the sandbox's Amazon time
-    env = {"SELLERBRIDGE_DATABASE_URL": world.settings.database_url,
-           "SELLERBRIDGE_SECRET_KEY": world.settings.secret_key.get_secret_value(),
-           "SELLERBRIDGE_DATA_DIR": str(world.settings.data_dir), "COLUMNS": "200"}
-    runner = CliRunner()
-
-    def run(*args: str, extra_env: dict[str, str] | None = None, input: str | None = None):
-        return runner.invoke(app, list(args), env={**env, **(extra_env or {})}, input=input)
-
-    return run
 
 
 def test_a1_a3_connection_add_list_show_test_without_printing_secrets(cli, world: World) -> None:

@@ -17,6 +17,20 @@ def test_b1_reads_amazons_own_example():
     assert change.seller_id == "A3TH9S8BH6GOGM"
     assert change.amazon_order_id == "903-8868176-2219830"
     assert change.change_type == "BuyerRequestedChange"
+    # the hints the intake uses to skip a getOrder (sync/order_push.py)
+    assert change.order_status == EXAMPLE["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"]
+    assert change.fulfillment_type == EXAMPLE["Payload"]["OrderChangeNotification"]["Summary"]["FulfillmentType"]
+    assert change.changed_at is not None and change.changed_at.tzinfo is not None
+
+
+def test_b1_a_malformed_hint_is_no_hint_and_the_order_is_still_named():
+    note = json.loads(json.dumps(EXAMPLE))
+    change_part = note["Payload"]["OrderChangeNotification"]
+    change_part["OrderChangeTrigger"]["TimeOfOrderChange"] = "yesterday"
+    change_part["Summary"]["OrderStatus"] = 7
+    change = parse_order_change(note)
+    assert change.amazon_order_id == "903-8868176-2219830"
+    assert change.changed_at is None and change.order_status is None
 
 
 @pytest.mark.parametrize("wrap", [

@@ -9,6 +9,9 @@
   :class:`AuthError`, not retryable for ``invalid_grant``/``invalid_client`` (the seller must
   authorize again, or the app's credentials are wrong), retryable for LWA's 5xx and network errors.
   Messages name the cause and never include a secret.
+- The OAuth website flow's ``spapi_oauth_code`` is exchanged for the seller's refresh token once
+  (:func:`exchange_authorization_code`, ``grant_type=authorization_code``); the code works once and
+  for minutes, so a refusal is never retried: the seller starts the consent again.
 - A Restricted Data Token opens PII operations (a restricted report's document, v0 addresses) for
   3600 s; :class:`RdtCache` keeps one per set of resources until shortly before it expires.
 
@@ -33,6 +36,7 @@ from .calllog import CallRecord, CallSink, Redactor
 from .clock import Clock
 from .errors import AuthError
 
+EXCHANGE_TIMEOUT_SECONDS = 30.0  # the seller's browser waits on the callback page while LWA answers
 SAFETY_MARGIN_SECONDS = 60.0  # refresh this long before Amazon's expiry: covers clock skew and slow calls
 DEFAULT_EXPIRES_IN = 3600  # LWA's documented lifetime, when an answer leaves it out
 
@@ -161,6 +165,39 @@ class LwaTokenCache:
             response_excerpt=excerpt, at=now, attempt=1)
         with contextlib.suppress(Exception):  # the log must never break a call
             self._sink(record)
+
+
+def exchange_authorization_code(token_url: str, code: str, client_id: str, client_secret: str, redirect_uri: str,
+                                *, http: httpx.Client | None = None) -> str:
+    """The seller's refresh token for the OAuth callback's ``spapi_oauth_code`` (A2).
+
+    Raises :class:`AuthError`: retryable when LWA could not be reached or answered 5xx, not retryable
+    when it refused the code or the app (the seller must start the consent again). The message names
+    LWA's ``error`` and never the code, the secret or a token (A3).
+    """
+    data = {"grant_type": "authorization_code", "code": code, "client_id": client_id,
+            "client_secret": client_secret, "redirect_uri": redirect_uri}
+    client = http or httpx.Client(timeout=EXCHANGE_TIMEOUT_SECONDS)
+    try:
+        response = client.post(token_url, data=data, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise AuthError(f"Login with Amazon could not be reached ({type(exc).__name__})", retryable=True,
+                        code="unreachable", operation="lwaToken") from None
+    finally:
+        if http is None:
+            client.close()
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, Mapping) else {}
+    token = body.get("refresh_token")
+    if response.status_code == 200 and isinstance(token, str) and token:
+        return token
+    error = body.get("error") if isinstance(body.get("error"), str) else None
+    raise AuthError(f"Login with Amazon refused the authorization code (HTTP {response.status_code}"
+                    + (f", {error})" if error else ")"), retryable=response.status_code >= 500,
+                    status=response.status_code, code=error, operation="lwaToken")
 
 
 def _seconds(value: object) -> float:

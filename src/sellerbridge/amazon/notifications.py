@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -24,6 +25,11 @@ class OrderChanged:
     marketplace_id: str | None
     notification_id: str | None
     change_type: str | None
+    # From the notification's Summary/Trigger, when present: they let the intake skip a getOrder
+    # for a change the hub already stored (sync/order_push.py). Never trusted as the order's state.
+    order_status: str | None = None
+    fulfillment_type: str | None = None  # "MFN" or "AFN"
+    changed_at: datetime | None = None
 
 
 def _unwrap(body: Any) -> dict[str, Any]:
@@ -61,7 +67,26 @@ def parse_order_change(body: bytes | str | dict[str, Any]) -> OrderChanged:
         raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId missing")
     summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}
     meta = note.get("NotificationMetadata") if isinstance(note.get("NotificationMetadata"), dict) else {}
+    trigger = change.get("OrderChangeTrigger") if isinstance(change.get("OrderChangeTrigger"), dict) else {}
     return OrderChanged(seller_id=seller_id, amazon_order_id=order_id,
                         marketplace_id=summary.get("MarketplaceId"),
                         notification_id=meta.get("NotificationId"),
-                        change_type=change.get("OrderChangeType"))
+                        change_type=change.get("OrderChangeType"),
+                        order_status=_text(summary.get("OrderStatus")),
+                        fulfillment_type=_text(summary.get("FulfillmentType")),
+                        changed_at=_moment(trigger.get("TimeOfOrderChange")))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 time with its zone; None for anything else (a hint only: the order is fetched)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None

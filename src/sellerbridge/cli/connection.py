@@ -1,5 +1,6 @@
-"""``sellerbridge connection ...``: add, list, show, test, update, disable, enable, oauth-url, check-expiry
-(A1-A5, I1). Secrets come from environment variables or hidden prompts and are never printed (A3).
+"""``sellerbridge connection ...``: add, list, show, test, update, disable, enable, oauth-url, check-expiry,
+subscribe, unsubscribe (A1-A5, B1, I1). Secrets come from environment variables or hidden prompts and are
+never printed (A3).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..db.repositories.connections import KEEP
 from ..services import connections as service
 from ..services import oauth
 from ..services.orders import parse_status
-from . import context
+from . import context, subscriptions
 from .context import EXIT_CONFIG, EXIT_FAILED, console, handles_errors, print_fields, print_json, read_secret
 
 app = typer.Typer(no_args_is_help=True, help="Amazon seller connections (one seller account + marketplace).")
@@ -270,3 +271,5 @@ def check_expiry(as_json: bool = typer.Option(False, "--json")) -> None:
 
 # The order flow's messages name `connection authorize`: the same command as oauth-url.
 app.command("authorize", hidden=True)(oauth_url)
+app.command("subscribe")(subscriptions.subscribe)
+app.command("unsubscribe")(subscriptions.unsubscribe)

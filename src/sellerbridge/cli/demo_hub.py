@@ -29,17 +29,14 @@ import httpx
 import uvicorn
 from sqlalchemy import text
 
-from ..amazon.auth import SellerCredentials
-from ..amazon.regions import ConnectionEndpoints, marketplace
-from ..amazon.subscriptions import subscribe_order_change
+from ..amazon.regions import marketplace
 from ..api.app import create_api
 from ..bootstrap import Hub, build_hub
 from ..db.repositories import catalog, shipping
 from ..domain.orders import ServiceLevel
 from ..sandbox.backend import Backend
-from ..services import api_keys
+from ..services import api_keys, notifications
 from ..services import connections as connection_service
-from ..services.intake import intake_token
 from ..services.order_sync import sync_orders
 from ..settings import Settings
 
@@ -154,16 +151,11 @@ class DemoHub:
                 shipping.add_rule(session, service_level=level.value, ship_method_id=method.id, priority=1)
 
     def _subscribe(self) -> None:
-        """Map the demo SQS ARN to the hub's intake and subscribe the seller to ORDER_CHANGE (B1)."""
-        intake_url = f"{self.url}/intake/amazon/{intake_token(self.hub.settings)}"
-        with httpx.Client(base_url=self.sandbox_url, timeout=30) as http:
-            http.post("/_sandbox/sqs", json={"arn": DEMO_ARN, "url": intake_url}).raise_for_status()
-        s = self.seller
-        credentials = SellerCredentials(seller_id=s["seller_id"], marketplace_id=s["marketplace_ids"][0],
-                                        region=s["region"], client_id=s["client_id"],
-                                        client_secret=s["client_secret"], refresh_token=s["refresh_token"])
-        subscribe_order_change(credentials, ConnectionEndpoints.local_sandbox(self.sandbox_url), DEMO_ARN,
-                               clock=self.hub.clock, destination_name="sellerbridge-demo")
+        """Route the demo queue to the hub's intake and subscribe the seller to ORDER_CHANGE (B1): the
+        same path as ``sellerbridge connection subscribe``. One subscription covers all the seller's
+        marketplaces (Amazon keeps one per seller and application)."""
+        first = next(iter(self.connections.values()))
+        notifications.subscribe(self.hub, first, sqs_arn=DEMO_ARN, destination_name="sellerbridge-demo")
 
     # --- running ----------------------------------------------------------------------------------
 

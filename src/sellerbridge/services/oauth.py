@@ -4,7 +4,7 @@
    Central's consent URL (``/apps/authorize/consent?application_id=..&state=..&redirect_uri=..&version=beta``).
 2. The seller approves; Amazon redirects to the hub's ``/oauth/callback?state&spapi_oauth_code&selling_partner_id``.
 3. :func:`complete` checks the state (signature and age), exchanges the code at the connection's LWA
-   token URL (``grant_type=authorization_code``) for a refresh token and stores it encrypted (A3),
+   token URL (``amazon.auth.exchange_authorization_code``) for a refresh token and stores it encrypted (A3),
    dating a new 365-day authorization (A4).
 
 A client who holds the Amazon login gets a *setup link* instead (:func:`setup_link`): a URL to the
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
-
+from ..amazon.auth import exchange_authorization_code
+from ..amazon.errors import AuthError
 from ..amazon.regions import ConnectionEndpoints, marketplace
 from ..bootstrap import Hub
 from ..db.crypto import load_or_create_key
@@ -41,7 +41,6 @@ SETUP_LINK_LIFETIME = timedelta(days=7)  # a link mailed to a client stays usabl
 CALLBACK_PATH = "/oauth/callback"
 SETUP_PATH = "/setup/"
 CONSENT_PATH = "/apps/authorize/consent"
-EXCHANGE_TIMEOUT_SECONDS = 30.0
 _KEY_CONTEXT = b"sellerbridge/oauth-state/v1\x00"  # the signing key is derived from, never equal to, the secret key
 
 # Seller Central per marketplace country (the consent page lives on the seller's own Seller Central).
@@ -173,23 +172,13 @@ def open_setup_link(hub: Hub, token: str, *, seller_central_url: str | None = No
 
 
 def _exchange(token_url: str, code: str, client_id: str, client_secret: str, redirect_uri: str) -> str:
-    data = {"grant_type": "authorization_code", "code": code, "client_id": client_id,
-            "client_secret": client_secret, "redirect_uri": redirect_uri}
+    """The code exchange at LWA (``amazon.auth``); its refusal as an OAuthError the callback page shows."""
     try:
-        with httpx.Client(timeout=EXCHANGE_TIMEOUT_SECONDS) as http:
-            response = http.post(token_url, data=data, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        raise OAuthError(f"Login with Amazon could not be reached ({type(exc).__name__})") from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    token = body.get("refresh_token") if isinstance(body, dict) else None
-    if response.status_code == 200 and isinstance(token, str) and token:
-        return token
-    error = body.get("error") if isinstance(body, dict) else None
-    raise OAuthError(f"Login with Amazon refused the authorization code (HTTP {response.status_code}"
-                     + (f", {error})" if isinstance(error, str) else ")") + ": start the authorization again")
+        return exchange_authorization_code(token_url, code, client_id, client_secret, redirect_uri)
+    except AuthError as exc:
+        if exc.code == "unreachable":
+            raise OAuthError(exc.message) from None
+        raise OAuthError(f"{exc.message}: start the authorization again") from None
 
 
 def complete(hub: Hub, state: str, spapi_oauth_code: str, selling_partner_id: str, *,

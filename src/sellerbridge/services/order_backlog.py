@@ -37,7 +37,7 @@ BACKLOG_FLOW = "orders_backlog"
 Progress = Callable[[RunCounts], None]
 
 
-class _RunState:
+class RunStateStore:
     """``BacklogStateStore`` over one sync_runs row: the state and the counts so far, committed at once."""
 
     def __init__(self, hub: Hub, run_id: int) -> None:
@@ -67,7 +67,7 @@ def _open_run(hub: Hub, connection_id: int) -> tuple[int, backlog.BacklogState, 
         return run_id, backlog.BacklogState(), RunCounts()
 
 
-def _parser(marketplace_id: str) -> backlog.ReportParser:
+def report_parser(marketplace_id: str) -> backlog.ReportParser:
     def parse(text: str) -> tuple[list[OrderDraft], list[tuple[str, str]]]:
         result = parse_actionable_orders(text, marketplace_id=marketplace_id)
         # never the raw row in the message: it holds buyer data (B13)
@@ -83,8 +83,8 @@ def backlog_step(hub: Hub, connection_id: int, run_id: int, state: backlog.Backl
     gateway, store, to_draft = _parts(hub, connection_id)
     with hub.store.uow(read_only=True) as session:
         record = connections.require_connection(session, connection_id)
-    return backlog.step(state, gateway, store, to_draft, _parser(record.marketplace_id), _RunState(hub, run_id),
-                        now=hub.now(), counts=counts)
+    return backlog.step(state, gateway, store, to_draft, report_parser(record.marketplace_id),
+                        RunStateStore(hub, run_id), now=hub.now(), counts=counts)
 
 
 def backfill_orders(hub: Hub, connection_id: int, *, progress: Progress | None = None,

@@ -31,9 +31,13 @@ from ..domain.ports import AlreadyStored, OrderSource, OrderStore, OrderTransact
 
 # Amazon refuses a window end later than two minutes before now; its index also lags about that.
 SEARCH_END_MARGIN = timedelta(minutes=2)
-# Re-read this much before the watermark on every poll: a change indexed late (the lag is "about"
-# two minutes) still falls inside the next window. Re-reads are free: storing is idempotent.
-OVERLAP = timedelta(minutes=5)
+# Re-read this much before the watermark on every poll: a change indexed later than the two-minute
+# margin still falls inside the next window. Re-reads are idempotent but NOT free: searchOrders reads
+# 100 orders per 178 s, and every overlapped minute is re-read on every poll. Five minutes made a
+# 1,500 orders/hour seller's polls two pages each, i.e. slower than Amazon's refill: the poll fell
+# further behind every hour (bench/orders_steady.py, docs/order-flow.md). One minute keeps the poll
+# at one page per call up to ~1,500/hour; the push path and the report backstop cover the rest.
+OVERLAP = timedelta(minutes=1)
 # First poll of a connection with no watermark and no "don't process before" date.
 FIRST_POLL_LOOKBACK = timedelta(days=7)
 # Datasets the hub reads: status and items (FULFILLMENT), money (PROCEEDS), cancellations and buyer

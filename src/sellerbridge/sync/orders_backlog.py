@@ -23,6 +23,11 @@ second OLDER than that (:data:`REPORT_AGE`) so that any API read of the same ord
 ``lastUpdatedTime`` equals the purchase date — is newer and fills the money, while reading the same
 report again changes nothing. An API version already stored is never overwritten by a report row.
 
+The same machine in ``steady`` mode is the report backstop of steady-state sync (flow
+``orders_report``, ``services/order_report.py``): report only, no search pages, no watermark. It
+reads the unshipped MFN orders that the push path deferred (``sync/order_push.py``) or that polling
+alone would store late, whatever their number, in three calls.
+
 After the import the ``orders`` watermark is set to where the backlog's reads are complete (the
 report request time, or the search window's end when that is earlier), in the transaction that
 stores the report's last orders: the regular poll continues from there without re-reading everything.
@@ -80,6 +85,8 @@ class BacklogState:
     requested_at: str | None = None  # ISO; the report's data is as of (at least) this moment
     complete_until: str | None = None  # ISO; where the backlog's reads are complete (the watermark)
     checks: int = 0
+    mode: str = "backlog"  # "backlog": report + search + watermark; "steady": the report only
+    next_at: str | None = None  # ISO; when the next step is due (set by the caller that schedules it)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,17 +109,21 @@ def step(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft
          parse_report: ReportParser, states: BacklogStateStore, *, now: datetime,
          counts: RunCounts) -> tuple[BacklogState, float | None]:
     """Do one thing, save the new state, and say when to call again (seconds; None: finished)."""
+    steady = state.mode == "steady"
     if state.phase == "start":
         with store.transaction(read_only=True) as tx:
-            use_report = tx.settings.pii_grant and Fulfillment.MERCHANT in tx.settings.channels
+            use_report = uses_report(tx.settings)
         if use_report:  # asked first: Amazon prepares it while the search pages are read
             report_id = source.create_report(REPORT_TYPE)
             counts.calls += 1
-            state = replace(state, phase="search", use_report=True, report_id=report_id,
-                            requested_at=now.isoformat(), complete_until=now.isoformat())
+            state = replace(state, phase="report" if steady else "search", use_report=True, report_id=report_id,
+                            requested_at=now.isoformat(), complete_until=None if steady else now.isoformat())
+            wait: float | None = FIRST_CHECK_AFTER if steady else 0.0
+        elif steady:
+            state, wait = replace(state, phase="done", use_report=False), None
         else:
             state = replace(state, phase="search", use_report=False, complete_until=now.isoformat())
-        wait: float | None = 0.0
+            wait = 0.0
     elif state.phase == "search":
         end = _search(state, source, store, to_draft, now=now, counts=counts)
         state = replace(state, phase="report" if state.use_report else "done",
@@ -144,6 +155,11 @@ def step(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft
         return state, None
     states.save(state, counts)
     return state, wait
+
+
+def uses_report(settings: Any) -> bool:
+    """The actionable report serves a connection with the PII grant that imports MFN orders (B13)."""
+    return bool(settings.pii_grant) and Fulfillment.MERCHANT in settings.channels
 
 
 def _report_wait(state: BacklogState, now: datetime) -> float:
@@ -203,8 +219,14 @@ def _import(drafts: list[OrderDraft], left_out: list[tuple[str, str]], store: Or
                     counts.errors += 1
                     tx.record_error(order_id, DomainError("bad_report_row", why, where=REPORT_TYPE),
                                     {"source": REPORT_TYPE, "orderId": order_id})
+            # A report row is never newer than a stored order (REPORT_AGE): one query finds the rows
+            # with nothing to do, which in steady state (the report backstop) is nearly all of them.
+            stored = tx.stored_ids([d.amazon_order_id for d in chunk]) if hasattr(tx, "stored_ids") else set()
             for draft in chunk:
                 counts.fetched += 1
+                if draft.amazon_order_id in stored:
+                    counts.unchanged += 1
+                    continue
                 store_draft(tx, replace(draft, last_updated=draft.last_updated - REPORT_AGE),
                             {"source": REPORT_TYPE, "orderId": draft.amazon_order_id}, counts)
             if number == len(chunks) and watermark is not None:

@@ -1,0 +1,79 @@
+"""``POST /api/connections/{ref}/backlog``: the backlog import over REST (G2, H2, I2), on SQLite and
+PostgreSQL, against the real sandbox on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from sellerbridge.services.order_backlog import BACKLOG_FLOW, backfill_orders
+from tests.api.conftest import h, wait_for
+from tests.flows.support import World
+
+pytestmark = pytest.mark.server
+
+
+def _finished(api, run_id: int) -> dict:
+    return wait_for(lambda: (lambda j: j if j["status"] in ("done", "partial", "failed") else None)(
+        api.get(f"/api/runs/{run_id}", headers=h(api, "viewer")).json()))
+
+
+def _open_orders(world: World, count: int) -> list[str]:
+    ids = world.create_orders(count - count // 4, status="Unshipped", fba=False)
+    ids += world.create_orders(count // 4, status="Unshipped", fba=True)
+    world.past_search_lag()
+    return ids
+
+
+def test_g2_h2_operator_starts_the_backlog_import_and_reads_its_run_report(api, world: World) -> None:
+    ids = _open_orders(world, 40)
+    path = f"/api/connections/{world.connection_id}/backlog"
+    assert api.post(path, headers=h(api, "viewer")).status_code == 403
+    assert api.post(path).status_code == 401
+
+    r = api.post(path, headers=h(api, "operator"))
+
+    assert r.status_code == 202, r.text
+    started = r.json()
+    assert started["status"] == "started" and started["flow"] == BACKLOG_FLOW and started["resumed"] is False
+    run = _finished(api, started["run_id"])
+    assert run["status"] == "done" and run["flow"] == BACKLOG_FLOW, run
+    assert run["counts"]["created"] == 40 and run["counts"]["backlog"]["phase"] == "done"
+    assert api.get("/api/orders", headers=h(api, "viewer")).json()["total"] == 40
+    assert sorted(world.stored_ids()) == sorted(ids)
+    assert world.calls("createReport") == 1
+    world.assert_consistent()
+    # by name too; a finished backlog is not resumed: a new run, nothing imported twice
+    again = api.post("/api/connections/us-main/backlog", headers=h(api, "operator")).json()
+    assert again["run_id"] != started["run_id"] and again["resumed"] is False
+    assert _finished(api, again["run_id"])["counts"]["created"] == 0
+
+
+def test_g2_the_backlog_endpoint_resumes_an_interrupted_run(api, world: World) -> None:
+    ids = _open_orders(world, 20)
+    interrupted = backfill_orders(world.hub, world.connection_id, max_steps=1)  # report requested, then "killed"
+
+    r = api.post(f"/api/connections/{world.connection_id}/backlog", headers=h(api, "operator"))
+
+    assert r.status_code == 202, r.text
+    assert r.json()["run_id"] == interrupted.run_id and r.json()["resumed"] is True
+    assert _finished(api, interrupted.run_id)["status"] == "done"
+    assert world.calls("createReport") == 1  # the same report, never requested twice
+    assert sorted(world.stored_ids()) == sorted(ids)
+    world.assert_consistent()
+
+
+def test_g3_a_second_backlog_while_one_runs_is_409_and_an_unknown_connection_400(api, world: World) -> None:
+    running = api.app.state.running_syncs
+    running.add((BACKLOG_FLOW, world.connection_id))  # as the background thread holds it while it works
+    try:
+        r = api.post(f"/api/connections/{world.connection_id}/backlog", headers=h(api, "operator"))
+        assert r.status_code == 409 and "already running" in r.json()["detail"]
+        # the order poll is another job: it may run meanwhile
+        poll = api.post(f"/api/connections/{world.connection_id}/sync/orders", headers=h(api, "operator"))
+        assert poll.status_code == 202
+        assert _finished(api, poll.json()["run_id"])["status"] == "done"
+    finally:
+        running.discard((BACKLOG_FLOW, world.connection_id))
+    assert [r for r in world.runs() if r.flow == BACKLOG_FLOW] == []  # the refused call opened no run
+    r = api.post("/api/connections/nope/backlog", headers=h(api, "operator"))
+    assert r.status_code == 400 and "no connection" in r.json()["detail"]
