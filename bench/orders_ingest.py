@@ -6,8 +6,11 @@ seller's catalog). They are then fed through the flow's real path, ``sync.orders
 in ``DbOrderStore`` transactions of 100 orders (one searchOrders page, committed with the watermark),
 on SQLite (file, WAL) and on PostgreSQL (127.0.0.1:5432, database ``test``, a throwaway schema).
 Mapping (payload -> draft -> filters -> mapped order) is inside the timing. Target: >= 1,000/s.
+Each row also gives the bench process's CPU time (``cpu_us_per_order``) and the machine's 1-minute
+load average at the start: on a shared machine the CPU time is the steadier figure to compare.
 
-    .venv/bin/python -m bench.orders_ingest [--orders 5000] [--profile]
+    .venv/bin/python -m bench.orders_ingest [--orders 5000] [--runs 3] [--paths both|batched|per-order]
+                                            [--no-pg] [--profile]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import copy
 import cProfile
 import io
 import json
+import os
 import pstats
 import tempfile
 import time
@@ -94,28 +98,26 @@ def ingest(store: DbOrderStore, to_draft, orders: list[dict[str, Any]], batched:
     return counts
 
 
-def run_backend(label: str, url: str, sandbox, base_url, creds, orders, samples_holder, *, batched: bool,
+def run_backend(label: str, url: str, sandbox, base_url, creds, orders, *, batched: bool,
                 profile: bool, tmp: Path) -> dict[str, Any]:
     clock = RemoteSandboxClock(base_url, sandbox)
-    settings = Settings(data_dir=tmp / f"hub-{label}-{batched}", database_url=url, secret_key=generate_key().decode())
+    settings = Settings(data_dir=tmp, database_url=url, secret_key=generate_key().decode())
     hub = build_hub(settings, clock=clock)
     try:
         cid = seed_hub(hub, sandbox, base_url, creds)
-        if not samples_holder:
-            samples_holder.extend(sample_payloads(sandbox, base_url, creds, hub, cid))
-            orders.extend(make_orders(samples_holder, len(orders) or 0))
         store = DbOrderStore(hub.store, cid, now=hub.now)
         to_draft = partial(to_order_draft, marketplace_id=creds.marketplace_ids[0])
         warm = [dict(o, orderId="W" + o["orderId"]) for o in orders[:PAGE]]
         ingest(store, to_draft, warm, batched)  # warm-up page: caches, connection pool
         prof = cProfile.Profile() if profile else None
-        t0 = time.perf_counter()
+        load = os.getloadavg()[0]
+        t0, c0 = time.perf_counter(), time.process_time()
         if prof:
             prof.enable()
         counts = ingest(store, to_draft, orders, batched)
         if prof:
             prof.disable()
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         again = ingest(store, to_draft, orders[:1000], batched)  # idempotent re-read
         with hub.store.engine.connect() as conn:
             stored = conn.execute(text("SELECT COUNT(*) FROM orders")).scalar_one() - len(warm)
@@ -123,6 +125,7 @@ def run_backend(label: str, url: str, sandbox, base_url, creds, orders, samples_
             events = conn.execute(text("SELECT COUNT(*) FROM outbox")).scalar_one() - len(warm)
         result = {"backend": label, "path": "page-batched" if batched else "per-order savepoint",
                   "orders": len(orders), "seconds": round(wall, 3), "orders_per_s": round(len(orders) / wall, 1),
+                  "cpu_us_per_order": round(cpu / len(orders) * 1e6), "load_1m": round(load, 1),
                   "created": counts.created, "errors": counts.errors, "stored": stored, "lines": lines,
                   "outbox": events, "reread_unchanged": again.unchanged, "reread_created": again.created}
         if prof:
@@ -135,9 +138,14 @@ def run_backend(label: str, url: str, sandbox, base_url, creds, orders, samples_
         clock.close()
 
 
+PATHS = {"both": (False, True), "batched": (True,), "per-order": (False,)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=1, help="measure each backend and path this many times")
+    parser.add_argument("--paths", choices=sorted(PATHS), default="both")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
@@ -147,63 +155,63 @@ def main() -> None:
         sandbox = Sandbox(time_scale=0.0)
         base_url = stack.enter_context(live_server(sandbox.app))
         creds = sandbox.create_seller(marketplaces=["US"], catalog_size=60, seed=7)
-        samples: list[dict[str, Any]] = []
-        orders: list[dict[str, Any]] = [{}] * 0
-        # the first backend run fetches the samples and builds the orders
-        orders_n = args.orders
-        paths = [False, True] if hasattr(flow, "PAGE_BATCHING") else [False]
-        backends: list[tuple[str, Any]] = [("sqlite", None)] + ([] if args.no_pg else [("postgresql", "pg")])
-        for label, kind in backends:
-            for batched in paths:
-                if kind is None:
-                    url = f"sqlite:///{tmp / f'ingest-{batched}.sqlite3'}"
-                    ctx = None
-                else:
-                    ctx = pg_schema("bench")
-                    url = stack.enter_context(ctx)
-                if not orders:
-                    orders = [{}] * 0
-                    holder_orders: list[dict[str, Any]] = []
-                    row = _first(label, url, sandbox, base_url, creds, holder_orders, samples, orders_n,
-                                 batched, args.profile, tmp)
-                    orders = holder_orders
-                else:
-                    row = run_backend(label, url, sandbox, base_url, creds, orders, samples, batched=batched,
-                                      profile=args.profile, tmp=tmp)
-                rows.append(row)
-                print(f"{row['backend']:<11} {row['path']:<20} {row['orders']:>6} orders "
-                      f"{row['seconds']:>7.2f} s {row['orders_per_s']:>8.1f}/s  stored={row['stored']} "
-                      f"lines={row['lines']} outbox={row['outbox']} errors={row['errors']} "
-                      f"re-read unchanged={row['reread_unchanged']}", flush=True)
-                if args.profile:
-                    print(row["profile_top"])
+        samples = _samples(sandbox, base_url, creds, tmp)
+        orders = make_orders(samples, args.orders)
+        backends = ["sqlite"] + ([] if args.no_pg else ["postgresql"])
+        for run in range(1, args.runs + 1):
+            for label in backends:
+                for batched in PATHS[args.paths]:
+                    with ExitStack() as db:
+                        name = f"{run}-{label}-{batched}"
+                        url = (f"sqlite:///{tmp / f'ingest-{name}.sqlite3'}" if label == "sqlite"
+                               else db.enter_context(pg_schema("bench")))
+                        row = run_backend(label, url, sandbox, base_url, creds, orders, batched=batched,
+                                          profile=args.profile, tmp=tmp / name)
+                    rows.append({"run": run, **row})
+                    print(f"run {run} {row['backend']:<11} {row['path']:<20} {row['orders']:>6} orders "
+                          f"{row['seconds']:>7.2f} s {row['orders_per_s']:>8.1f}/s  "
+                          f"cpu={row['cpu_us_per_order']}us/order load={row['load_1m']}  stored={row['stored']} "
+                          f"lines={row['lines']} outbox={row['outbox']} errors={row['errors']} "
+                          f"re-read unchanged={row['reread_unchanged']}", flush=True)
+                    if args.profile:
+                        print(row["profile_top"])
     print()
-    print(f"{'backend':<11} {'path':<20} {'orders':>6} {'seconds':>8} {'orders/s':>9} {'target':>7}")
-    for row in rows:
-        ok = "ok" if row["orders_per_s"] >= 1000 else "MISS"
-        print(f"{row['backend']:<11} {row['path']:<20} {row['orders']:>6} {row['seconds']:>8.2f} "
-              f"{row['orders_per_s']:>9.1f} {ok:>7}")
+    print(f"{'backend':<11} {'path':<20} {'runs':>4} {'orders/s (min-max)':>20} {'cpu us/order':>13} {'target':>7}")
+    summary = []
+    for label in backends:
+        for batched in PATHS[args.paths]:
+            mine = [r for r in rows if r["backend"] == label and r["path"] == _path(batched)]
+            rates = [r["orders_per_s"] for r in mine]
+            cpus = [r["cpu_us_per_order"] for r in mine]
+            summary.append({"backend": label, "path": _path(batched), "runs": len(mine), "orders_per_s_min": min(rates),
+                            "orders_per_s_max": max(rates), "cpu_us_per_order_min": min(cpus),
+                            "cpu_us_per_order_max": max(cpus)})
+            ok = "ok" if min(rates) >= 1000 else "MISS"
+            print(f"{label:<11} {_path(batched):<20} {len(mine):>4} {f'{min(rates):.0f}-{max(rates):.0f}':>20} "
+                  f"{f'{min(cpus)}-{max(cpus)}':>13} {ok:>7}")
     RESULTS.mkdir(exist_ok=True)
     out = {"benchmark": "orders_ingest", "lines_per_order": LINES, "page": PAGE, "target_orders_per_s": 1000,
+           "cpu_count": os.cpu_count(), "summary": summary,
            "runs": [{k: v for k, v in r.items() if k != "profile_top"} for r in rows]}
     (RESULTS / "orders_ingest.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
-def _first(label, url, sandbox, base_url, creds, orders_out, samples, n, batched, profile, tmp):
-    """The first run: fetch the sample payloads through the hub's gateway, build the orders, measure."""
+def _path(batched: bool) -> str:
+    return "page-batched" if batched else "per-order savepoint"
+
+
+def _samples(sandbox: Sandbox, base_url: str, creds, tmp: Path) -> list[dict[str, Any]]:
+    """The sample payloads, read through the hub's gateway from the sandbox once for all runs."""
     clock = RemoteSandboxClock(base_url, sandbox)
     settings = Settings(data_dir=tmp / "hub-sample", database_url=f"sqlite:///{tmp / 'sample.sqlite3'}",
                         secret_key=generate_key().decode())
     hub = build_hub(settings, clock=clock)
     try:
         cid = seed_hub(hub, sandbox, base_url, creds)
-        samples.extend(sample_payloads(sandbox, base_url, creds, hub, cid))
+        return sample_payloads(sandbox, base_url, creds, hub, cid)
     finally:
         hub.close()
         clock.close()
-    orders_out.extend(make_orders(samples, n))
-    return run_backend(label, url, sandbox, base_url, creds, orders_out, samples, batched=batched,
-                       profile=profile, tmp=tmp)
 
 
 if __name__ == "__main__":

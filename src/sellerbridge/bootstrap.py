@@ -10,12 +10,15 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import redis
+
 from .amazon.auth import SellerCredentials
 from .amazon.calllog import CallRecord
-from .amazon.clock import Clock, SystemClock
+from .amazon.clock import Clock, ScaledClock, SystemClock
 from .amazon.gateway import AmazonGateway
 from .amazon.regions import ConnectionEndpoints
 from .amazon.throttle import BucketStore, InProcessBucketStore
+from .amazon.throttle_redis import RedisBucketStore
 from .db.repositories import api_calls, connections
 from .db.store import Store, open_store
 from .domain.errors import ConfigError
@@ -94,5 +97,35 @@ def build_hub(settings: Settings | None = None, *, clock: Clock | None = None,
               buckets: BucketStore | None = None) -> Hub:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Hub(settings=settings, store=open_store(settings), clock=clock or SystemClock(),
-               buckets=buckets or InProcessBucketStore())
+    return Hub(settings=settings, store=open_store(settings), clock=clock or default_clock(settings),
+               buckets=buckets or shared_buckets(settings))
+
+
+def default_clock(settings: Settings) -> Clock:
+    """Real time; or a local sandbox's scaled time when ``follow_sandbox_clock`` names one (demos, tests)."""
+    if not settings.follow_sandbox_clock:
+        return SystemClock()
+    import httpx
+
+    url = settings.follow_sandbox_clock.rstrip("/") + "/_sandbox/clock"
+    try:
+        state = httpx.get(url, timeout=10).raise_for_status().json()
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"follow_sandbox_clock: cannot read the sandbox clock at {url}: {exc}") from None
+    scale = float(state["scale"])
+    if scale <= 0:
+        raise ConfigError("follow_sandbox_clock: the sandbox clock is stepped (time scale 0); serve it scaled")
+    return ScaledClock(scale, start=datetime.fromisoformat(state["now"]))
+
+
+REDIS_TIMEOUT_SECONDS = 5  # a Redis that stopped answering fails the call (the job retries) instead of hanging it
+
+
+def shared_buckets(settings: Settings) -> BucketStore:
+    """The token buckets every job of this process uses (G1): Redis when ``redis_url`` is set, so every
+    worker on every machine shares one budget per seller; otherwise this process's own (embedded mode)."""
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                      socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        return RedisBucketStore(client)
+    return InProcessBucketStore()

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # is generated once into data_dir/secret.key (mode 0600).
     secret_key: SecretStr | None = None
     redis_url: str | None = None
+    # The task queue's name (Huey): processes sharing one Redis (or one data_dir) and one name share
+    # one queue. Distinct names keep installations, or test runs, on one Redis apart.
+    queue_name: str = Field("sellerbridge", pattern=r"^[A-Za-z0-9_]{1,64}$")
     pii_retention_days: int = Field(30, ge=1)  # B13: purge PII N days after shipment
     public_base_url: str = "http://127.0.0.1:8800"  # where Amazon's OAuth redirect reaches the hub
     # A2: the hub's SP-API application id (amzn1.sp.solution...), named in the OAuth consent URL.
@@ -27,6 +30,11 @@ class Settings(BaseSettings):
     # B1 push path: the secret path segment of POST /intake/amazon/{token}. When unset, one is
     # generated once into data_dir/intake.token (mode 0600).
     intake_token: SecretStr | None = None
+    # GET /metrics is open, as Prometheus scrapes; when set, it needs ``Authorization: Bearer <token>``.
+    metrics_token: SecretStr | None = None
+    # Demos, tests and benchmarks only: follow the clock of a local sandbox served with --time-scale K
+    # (its base URL), so that every process of the hub and the sandbox agree on simulated time.
+    follow_sandbox_clock: str | None = None
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sellerbridge.sqlite3'}"

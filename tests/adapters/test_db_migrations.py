@@ -16,6 +16,9 @@ from sellerbridge.db.tables import metadata
 SRC = Path(__file__).resolve().parents[2] / "src" / "sellerbridge"
 
 
+HEAD = "0002"  # the newest revision in db/migrations/versions: bump with every new migration
+
+
 def schema_differences(engine, target: MetaData = metadata) -> list:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -28,7 +31,7 @@ def test_migrations_on_an_empty_database_give_exactly_the_tables_of_the_code(emp
     try:
         assert current_revision(engine) is None
         migrate(engine)
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
         assert schema_differences(engine) == []
         tables = set(inspect(engine).get_table_names())
         assert tables == set(metadata.tables) | {"alembic_version"}
@@ -57,7 +60,7 @@ def test_migrating_twice_or_from_a_url_is_a_no_op(empty_db_url):
     migrate(empty_db_url)
     engine = make_engine(empty_db_url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
         assert schema_differences(engine) == []
     finally:
         engine.dispose()

@@ -12,7 +12,14 @@ import threading
 import pytest
 
 from sellerbridge.amazon.errors import Throttled
-from sellerbridge.amazon.throttle import USAGE_PLANS, InProcessBucketStore, bucket_key, usage_plan
+from sellerbridge.amazon.throttle import (
+    OPERATION_PRIORITIES,
+    USAGE_PLANS,
+    InProcessBucketStore,
+    bucket_key,
+    bucket_priority,
+    usage_plan,
+)
 from tests.adapters.test_gateway_support import (
     CallLog,
     SandboxClock,
@@ -181,3 +188,60 @@ def test_g1_usage_plan_table_is_amazons_published_one():
     assert usage_plan("searchOrders").rate == 0.0056 and usage_plan("getOrderV0").burst == 30
     with pytest.raises(KeyError, match="usage plan"):
         usage_plan("noSuchOperation")
+
+
+@pytest.mark.server
+def test_g1_a_call_less_urgent_than_its_operation_waits_while_the_usual_callers_keep_the_burst(live):
+    sandbox, base = live
+    creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5)
+    [order_id] = create_orders(sandbox, creds.seller_id, 1, status="Unshipped")
+    buckets = InProcessBucketStore()
+    key = bucket_key(creds.seller_id, "NA", "getOrder")
+    for _ in range(20):  # other work took 20 of getOrder's 30 tokens
+        buckets.reserve(key, 0.5, 30, sandbox.backend.now().timestamp())
+    clock = SandboxClock(sandbox)
+    with make_gateway(sandbox, base, creds, buckets=buckets, clock=clock) as gateway:
+        gateway.get_order(order_id)  # the order sync, getOrder's usual caller: goes at once (9 left)
+        assert clock.slept == 0
+        gateway._call("getOrder", order_id, priority="low")  # a backfill leaves 15 for it: waits for 16
+    assert 14 <= clock.slept <= 14.5  # (16 - 9) tokens at 0.5 per second, plus the gateway's margin
+    assert throttled(sandbox, creds.seller_id, "getOrder") == 0
+
+
+def test_g1_low_priority_keeps_half_the_burst_for_urgent_calls_in_process():
+    store = InProcessBucketStore()
+    for _ in range(6):  # burst 10 at 1/s: 4 tokens left, under the 5 a low call must leave
+        assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0) == 0
+    assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0, priority="low", max_wait=0) == pytest.approx(2.0)
+    assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0, priority="high") == 0  # the stock feed goes now
+    assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0, priority="normal") == 0  # leaves 2 of 10
+    assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0, priority="normal") == pytest.approx(1.0)
+    assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0, priority="low") == pytest.approx(5.0)
+    assert store.reserve("s:NA:createFeed", 1.0, 10, 0.0) == pytest.approx(1.0)  # ahead of the queued low call
+    # no priority and "high" are today's bucket: the last token too
+    for priority in (None, "high"):
+        other = InProcessBucketStore()
+        assert [other.reserve("k", 2.0, 3, 0.0, priority=priority) for _ in range(4)] == [0, 0, 0, 0.5]
+    with pytest.raises(ValueError, match="priority"):
+        store.reserve("k", 1.0, 10, 0.0, priority="urgent")  # type: ignore[arg-type]
+
+
+def test_g1_a_high_call_gets_ahead_of_a_queue_of_low_calls():
+    store = InProcessBucketStore()
+    lows = [store.reserve("k", 1.0, 10, 0.0, priority="low") for _ in range(8)]
+    assert lows == [0, 0, 0, 0, 0, pytest.approx(1.0), pytest.approx(2.0), pytest.approx(3.0)]
+    assert store.reserve("k", 1.0, 10, 0.0, priority="high") == 0  # the reserve is still there for it
+    # the low queue moves back one token for it, and keeps one per second
+    assert store.reserve("k", 1.0, 10, 0.0, priority="low") == pytest.approx(5.0)
+
+
+def test_g1_every_operation_has_a_priority_and_only_less_urgent_callers_keep_a_reserve():
+    assert set(OPERATION_PRIORITIES) == set(USAGE_PLANS)
+    assert OPERATION_PRIORITIES["confirmShipment"] == OPERATION_PRIORITIES["createFeed"] == "high"
+    assert OPERATION_PRIORITIES["getOrder"] == "normal" and OPERATION_PRIORITIES["createReport"] == "low"
+    assert bucket_priority("createFeed", None) is None  # the gateway's default: Amazon's whole burst
+    assert bucket_priority("createFeed", "high") is None
+    assert bucket_priority("createFeed", "low") == "low"  # a catalog feed behind stock and shipments
+    assert bucket_priority("getOrder", "normal") is None  # the order sync is getOrder's usual caller
+    assert bucket_priority("createReport", "low") is None  # nobody more urgent shares reports' buckets
+    assert bucket_priority("createReport", "high") is None

@@ -38,7 +38,7 @@ from .errors import AmazonError, AuthError, Throttled
 from .regions import ConnectionEndpoints
 from .retry import THROTTLE_DEADLINE_SECONDS, Answer, Call, CallRunner
 from .sdk import SdkWire
-from .throttle import BucketStore, UsagePlan
+from .throttle import BucketStore, Priority, UsagePlan
 
 __all__ = ["DEFAULT_INCLUDED_DATA", "AmazonGateway", "ConnectionCheck", "SearchPage"]
 
@@ -136,7 +136,7 @@ class AmazonGateway:
         return self._runner.plan(operation)
 
     def _call(self, operation: str, *args: Any, restricted: RdtKey | None = None,
-              deadline_seconds: float | None = None, **params: Any) -> Answer:
+              deadline_seconds: float | None = None, priority: Priority | None = None, **params: Any) -> Answer:
         if restricted:
             token, on_expired = (lambda: self._rdt_for(restricted)), self._rdts.invalidate
         else:
@@ -144,7 +144,7 @@ class AmazonGateway:
         return self._runner.run(Call(
             operation=operation, method="?", path=operation,
             send=lambda access_token: self._wire.send(operation, access_token, *args, **params),
-            token=token, on_expired=on_expired, deadline_seconds=deadline_seconds))
+            token=token, on_expired=on_expired, deadline_seconds=deadline_seconds, priority=priority))
 
     # --- tokens ------------------------------------------------------------------------------------
 

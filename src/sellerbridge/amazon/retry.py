@@ -2,7 +2,8 @@
 
 Every attempt carries a fresh access token and first takes a token from the hub's bucket for
 (seller, region, operation), waiting as long as the bucket says (a queue longer than the deadline
-raises :class:`Throttled` at once, reserving nothing). Its answer decides what follows:
+raises :class:`Throttled` at once, reserving nothing); a call less urgent than its operation's usual
+callers leaves them a reserve (``throttle.bucket_priority``). Its answer decides what follows:
 
 - 2xx with a JSON body (or none): done; an ``x-amzn-RateLimit-Limit`` header sets the operation's
   rate for the next calls (Amazon raised or lowered this seller's plan).
@@ -34,7 +35,7 @@ from urllib.parse import urlsplit
 from .calllog import CallRecord, CallSink, Redactor
 from .clock import Clock
 from .errors import AmazonError, AuthError, Throttled
-from .throttle import BucketStore, UsagePlan, bucket_key, usage_plan
+from .throttle import BucketStore, Priority, UsagePlan, bucket_key, bucket_priority, usage_plan
 
 log = logging.getLogger("sellerbridge.amazon")
 
@@ -99,6 +100,7 @@ class Call:
     token: Callable[[], str]
     on_expired: Callable[[str], None]
     deadline_seconds: float | None = None
+    priority: Priority | None = None  # how urgent the caller is; None: as the operation's usual callers (G1)
 
 
 def backoff_seconds(failures: int, rng: random.Random) -> float:
@@ -160,6 +162,7 @@ class CallRunner:
         started = self._clock.now()
         deadline = started + timedelta(seconds=deadline_seconds)
         key = bucket_key(self._seller_id, self._region, call.operation)
+        priority = bucket_priority(call.operation, call.priority)
         attempt = failures = 0
         refreshed = False
         while True:
@@ -170,7 +173,7 @@ class CallRunner:
                 # the call would make the call reach Amazon later than our bucket assumes.
                 token = call.token()
                 wait = self._buckets.reserve(key, plan.rate, plan.burst, self._clock.now().timestamp(),
-                                             max_wait=deadline_seconds if first else None)
+                                             max_wait=deadline_seconds if first else None, priority=priority)
                 if first and wait > deadline_seconds:  # our own queue is longer than the deadline: reschedule
                     raise Throttled(call.operation, retry_after=wait, waited=0.0)
                 if wait > 0:

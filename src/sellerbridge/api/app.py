@@ -18,7 +18,7 @@ from ..db.errors import DuplicateConnection, DuplicateName, NotFound
 from ..domain.errors import ConfigError
 from ..services.intake import DEFAULT_WORKERS, OrderIntake, intake_token
 from ..services.oauth import OAuthError
-from . import routes_connections, routes_data, routes_public
+from . import routes_connections, routes_data, routes_health, routes_jobs, routes_public
 
 
 def create_api(hub: Hub, *, intake_workers: int = DEFAULT_WORKERS, seller_central_url: str | None = None) -> FastAPI:
@@ -53,5 +53,7 @@ def create_api(hub: Hub, *, intake_workers: int = DEFAULT_WORKERS, seller_centra
     app.add_exception_handler(LookupError, handler(404))
     app.include_router(routes_connections.router)
     app.include_router(routes_data.router)
+    app.include_router(routes_jobs.router)
     app.include_router(routes_public.router)
+    app.include_router(routes_health.router)
     return app

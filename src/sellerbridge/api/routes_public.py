@@ -19,6 +19,8 @@ MAX_NOTIFICATION_BYTES = 256 * 1024  # Amazon's notifications are a few KB; refu
 
 @router.get("/healthz", tags=["health"])
 def healthz(request: Request) -> dict[str, Any]:
+    """Liveness: the process answers, 200 always. No database, no Redis (that is /readyz): a liveness
+    probe that failed with the database would restart every replica at once."""
     intake: OrderIntake = request.app.state.intake
     return {"status": "ok", "intake_pending": intake.pending()}
 

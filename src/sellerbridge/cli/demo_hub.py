@@ -10,7 +10,9 @@ What it sets up, each run from scratch (a fresh SQLite file under ``var/demo``):
   level, so every order maps;
 - the hub's REST API on a second loopback port, and the sandbox's SQS ARN mapped to its ORDER_CHANGE
   intake; the seller is subscribed through Amazon's Notifications API (the real path, B1 push);
-- the order poll every two simulated minutes in a background thread: the backstop (B1).
+- the runtime of ``sellerbridge run`` (jobs/): the scheduler and two worker threads on a SQLite queue
+  in the demo's data dir, running the default jobs (the order poll every two simulated minutes as
+  the backstop of B1, the report backstop, the daily PII purge).
 
 Only counts are read back for the live table: no buyer data is shown (B13).
 """
@@ -20,7 +22,6 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,17 @@ from ..amazon.regions import marketplace
 from ..api.app import create_api
 from ..bootstrap import Hub, build_hub
 from ..db.repositories import catalog, shipping
+from ..db.repositories import jobs as job_repo
 from ..domain.orders import ServiceLevel
+from ..jobs.queue import QUEUE_FILE, make_huey
+from ..jobs.scheduler import Scheduler
+from ..jobs.worker import Worker
 from ..sandbox.backend import Backend
 from ..services import api_keys, notifications
 from ..services import connections as connection_service
-from ..services.order_sync import sync_orders
+from ..services.order_sync import SYNC_FLOW
 from ..settings import Settings
 
-POLL_EVERY_SIMULATED_SECONDS = 120.0  # the backstop poll (searchOrders allows one call per ~178 s after its burst)
 DB_FILE = "sellerbridge.sqlite3"
 DEMO_ARN = "arn:aws:sqs:us-east-1:000000000000:sellerbridge-demo"
 FAST_LEVELS = (ServiceLevel.NEXT_DAY, ServiceLevel.SAME_DAY)
@@ -61,21 +65,6 @@ class SandboxClock:
             time.sleep(seconds / scale if scale > 0 else 0.01)
 
 
-@dataclass
-class PollState:
-    """The last backstop poll per connection, as the live table shows it."""
-
-    results: dict[str, str] = field(default_factory=dict)
-    rounds: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def line(self) -> str:
-        with self.lock:
-            if not self.results:
-                return "no poll yet"
-            return f"round {self.rounds}: " + "; ".join(f"{k} {v}" for k, v in sorted(self.results.items()))
-
-
 class DemoHub:
     """The running hub: API server, poller; :meth:`stats` for the table; :meth:`stop` at the end."""
 
@@ -86,20 +75,21 @@ class DemoHub:
         self.seller = seller
         # A fresh database each run (the sandbox starts from nothing too). Only the hub's own files are
         # removed, never the directory: --data-dir may point anywhere.
-        for stale in data_dir.glob(f"{DB_FILE}*"):
+        for stale in [*data_dir.glob(f"{DB_FILE}*"), *data_dir.glob(f"{QUEUE_FILE}*")]:
             stale.unlink()
         settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / DB_FILE}",
                             public_base_url=f"http://{host}:{port}")
         self.hub: Hub = build_hub(settings, clock=SandboxClock(backend))
         self.url = f"http://{host}:{port}"
         self.connections: dict[str, int] = {}
-        self.poll = PollState()
         self._stop = threading.Event()
         self._server: uvicorn.Server | None = None
         self._threads: list[threading.Thread] = []
         self.host, self.port = host, port
         self.admin_key = ""
         self._intake: Any = None
+        self._worker: Worker | None = None
+        self._scheduler: Scheduler | None = None
 
     # --- setup ------------------------------------------------------------------------------------
 
@@ -117,9 +107,13 @@ class DemoHub:
                 raise RuntimeError(f"the hub's API could not listen on {self.url}")
             time.sleep(0.05)
         self._subscribe()
-        poller = threading.Thread(target=self._poll_loop, name="demo-hub-poll", daemon=True)
-        poller.start()
-        self._threads.append(poller)
+        huey = make_huey(self.hub.settings)  # the runtime of `sellerbridge run`
+        self._worker = Worker(self.hub, huey, threads=4, name="demo")
+        self._scheduler = Scheduler(self.hub, huey)
+        self._worker.start()
+        scheduler = threading.Thread(target=self._scheduler.run, name="demo-hub-scheduler", daemon=True)
+        scheduler.start()
+        self._threads.append(scheduler)
 
     def _connect_and_seed(self) -> None:
         s = self.seller
@@ -159,24 +153,14 @@ class DemoHub:
 
     # --- running ----------------------------------------------------------------------------------
 
-    def _poll_loop(self) -> None:
-        scale = self.backend.clock.scale or 1.0
-        while not self._stop.is_set():
-            for name, connection_id in self.connections.items():
-                if self._stop.is_set():
-                    return
-                try:
-                    report = sync_orders(self.hub, connection_id)
-                    c = report.counts
-                    result = (f"{report.status} +{c.created} new, {c.updated} updated" if report.status != "failed"
-                              else f"failed ({'will retry' if report.retryable else report.error})")
-                except Exception as exc:  # the demo goes on; the next round tries again
-                    result = f"error {type(exc).__name__}"
-                with self.poll.lock:
-                    self.poll.results[name.removeprefix("demo-")] = f"{self.hub.now():%H:%M:%S} {result}"
-            with self.poll.lock:
-                self.poll.rounds += 1
-            self._stop.wait(POLL_EVERY_SIMULATED_SECONDS / scale)
+    def poll_line(self) -> str:
+        """The last backstop poll of each connection, from the runtime's jobs table."""
+        with self.hub.store.uow(read_only=True) as session:
+            jobs = [j for j in job_repo.list_jobs(session) if j.flow == SYNC_FLOW]
+        names = {cid: name.removeprefix("demo-") for name, cid in self.connections.items()}
+        done = [f"{names.get(j.connection_id, j.connection_id)} {j.last_finished_at:%H:%M:%S} {j.last_status}"
+                for j in jobs if j.last_finished_at is not None]
+        return "; ".join(done) if done else "no poll yet"
 
     def stats(self) -> dict[str, Any]:
         """Counts for the live table (no buyer data): stored by status, open errors, latency p50/p95."""
@@ -186,10 +170,14 @@ class DemoHub:
             times = list(conn.execute(text("SELECT purchase_date, created_at FROM orders")))
         latencies = sorted(_seconds(created) - _seconds(purchased) for purchased, created in times)
         return {"stored": sum(by_status.values()), "by_status": by_status, "errors": errors,
-                "p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95), "poll": self.poll.line()}
+                "p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95), "poll": self.poll_line()}
 
     def stop(self) -> None:
         self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.stop()
+        if self._worker is not None:  # running jobs finish while the sandbox still answers
+            self._worker.stop(timeout=30)
         if self._server is not None:
             self._server.should_exit = True
         for thread in self._threads:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import apikey, connection, demo, errors, orders, pii, sandbox, sync, web
+from . import apikey, connection, demo, errors, jobs, orders, pii, runtime, sandbox, sync, web
 
 app = typer.Typer(no_args_is_help=True, help="sellerbridge: Amazon Seller Central <-> your back office.")
 app.add_typer(sandbox.app, name="sandbox")
@@ -16,6 +16,10 @@ app.add_typer(errors.app, name="errors")
 app.add_typer(apikey.app, name="api-key")
 app.command("web")(web.web)
 app.add_typer(pii.app, name="pii")
+app.add_typer(jobs.app, name="jobs")
+app.command("run")(runtime.run)
+app.command("worker")(runtime.worker)
+app.command("scheduler")(runtime.scheduler)
 
 
 if __name__ == "__main__":  # pragma: no cover

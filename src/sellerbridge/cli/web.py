@@ -14,7 +14,10 @@ def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     import uvicorn
 
     from ..api.app import create_api
+    from ..jobs.queue import depth, make_huey
 
     with context.hub() as hub:
         api = create_api(hub, intake_workers=intake_workers)
+        huey = make_huey(hub.settings)  # the runtime's queue, for the queue_depth metric
+        api.state.queue_depth = lambda: depth(huey)
         uvicorn.run(api, host=host, port=port, log_level="info")

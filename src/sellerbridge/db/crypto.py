@@ -68,7 +68,8 @@ class SecretBox:
         normalized = email.strip().lower()
         if not normalized:
             return None
-        return hmac.new(self._email_key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+        # one-shot hmac.digest: the same HMAC as hmac.new(...).hexdigest(), without a Python HMAC object
+        return hmac.digest(self._email_key, normalized.encode("utf-8"), "sha256").hex()
 
 
 def generate_key() -> bytes:

@@ -26,39 +26,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sellerbridge.domain.errors import ConfigError, DomainError
 from sellerbridge.domain.order_filters import OrderImportSettings
-from sellerbridge.domain.order_mapping import (
-    HOLDING,
-    CatalogItem,
-    CustomerAction,
-    CustomerInstruction,
-    MappedOrder,
-    normalize_email,
-)
-from sellerbridge.domain.orders import OrderDraft, OrderStatus, ServiceLevel
+from sellerbridge.domain.order_mapping import HOLDING, CustomerAction, CustomerInstruction, MappedOrder, normalize_email
+from sellerbridge.domain.orders import OrderDraft, OrderStatus
 from sellerbridge.domain.ports import AlreadyStored, StoredOrder
-from sellerbridge.domain.ship_methods import Rate, ShipMethodChooser, ShipMethodOption
 
+from . import order_page
 from .errors import DuplicateOrder, StaleOrder
-from .repositories import catalog, connections, customers, error_log, holds, orders, outbox, shipping, watermarks
-from .repositories.order_records import LineMapping, OrderMapping, OrderRecord
+from .order_page import ORDER_CREATED, PageRefused, as_int, event_payload, order_mapping, storable
+from .order_views import DbCatalog, DbCustomers, DbShipMethods
+from .repositories import connections, customers, error_log, holds, orders, outbox, watermarks
+from .repositories.order_records import OrderRecord
 from .store import Store
-from .tables import channel_listings
-from .tables import customers as customers_table
-from .tables import items as items_table
+
+__all__ = ["ERROR_KIND", "FLOW", "DbCatalog", "DbCustomers", "DbOrderStore", "DbOrderTransaction", "DbShipMethods",
+           "load_order_settings"]
 
 FLOW = "orders"  # the watermark's flow name
 ERROR_KIND = "order_import"  # the error log's kind for orders that could not be imported (B11)
-ORDER_CREATED = "order.created"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_CANCEL_REQUESTED = "order.cancel_requested"
 # Statuses in which nothing has shipped yet: a hold follows the open quantity exactly.
@@ -71,129 +62,6 @@ def load_order_settings(raw: dict[str, Any], connection_name: str) -> OrderImpor
         return OrderImportSettings.from_dict(dict(raw or {}))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"connection {connection_name!r} has invalid order settings: {exc}") from None
-
-
-class DbCatalog:
-    """``CatalogView`` over the connection's channel listings and the items (B6); cached per transaction."""
-
-    def __init__(self, session: Session, connection_id: int) -> None:
-        self._session = session
-        self._connection_id = connection_id
-        self._cache: dict[tuple[str, str], CatalogItem | None] = {}
-
-    def _cached(self, kind: str, key: str, load: Callable[[], CatalogItem | None]) -> CatalogItem | None:
-        if (kind, key) not in self._cache:
-            self._cache[(kind, key)] = load()
-        return self._cache[(kind, key)]
-
-    def _item(self, item_id: int | None) -> CatalogItem | None:
-        item = catalog.get_item(self._session, item_id) if item_id is not None else None
-        return None if item is None else CatalogItem(item.id, item.sku, item.description)
-
-    def prefetch_channel_skus(self, amazon_skus: set[str]) -> None:
-        """Load the listings of a whole page in one query (the batched path, B1/B6)."""
-        missing = [sku for sku in amazon_skus if ("channel", sku) not in self._cache]
-        if not missing:
-            return
-        rows = self._session.execute(
-            select(channel_listings.c.amazon_sku, items_table.c.id, items_table.c.sku, items_table.c.description)
-            .select_from(channel_listings.outerjoin(items_table, items_table.c.id == channel_listings.c.item_id))
-            .where(channel_listings.c.connection_id == self._connection_id, channel_listings.c.amazon_sku.in_(missing)))
-        for row in rows:
-            self._cache[("channel", row.amazon_sku)] = (
-                None if row.id is None else CatalogItem(row.id, row.sku, row.description))
-        for sku in missing:
-            self._cache.setdefault(("channel", sku), None)
-
-    def by_channel_sku(self, amazon_sku: str) -> CatalogItem | None:
-        def load() -> CatalogItem | None:
-            listing = catalog.find_listing(self._session, self._connection_id, amazon_sku)
-            return self._item(listing.item_id) if listing is not None else None
-        return self._cached("channel", amazon_sku, load)
-
-    def by_sku(self, sku: str) -> CatalogItem | None:
-        def load() -> CatalogItem | None:
-            item = catalog.get_item_by_sku(self._session, sku)
-            return None if item is None else CatalogItem(item.id, item.sku, item.description)
-        return self._cached("sku", sku, load)
-
-    def by_asin(self, asin: str) -> CatalogItem | None:
-        def load() -> CatalogItem | None:
-            item = catalog.find_item_for_line(self._session, self._connection_id, sku=None, asin=asin,
-                                              product_code="asin")
-            return None if item is None else CatalogItem(item.id, item.sku, item.description)
-        return self._cached("asin", asin, load)
-
-
-class DbCustomers:
-    """``CustomerView``: a customer by the keyed hash of the buyer's e-mail (B5)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._known: dict[str, int | None] = {}
-
-    def by_email_hash(self, email_hash: str) -> int | None:
-        if email_hash in self._known:  # prefetched for a page; a customer created since is found
-            return self._known[email_hash]  # again by insert_customer (idempotent on the hash)
-        found = customers.find_by_email_hash(self._session, email_hash)
-        return None if found is None else found.id
-
-    def prefetch(self, email_hashes: set[str]) -> None:
-        """Look a whole page's buyers up in one query (the batched path, B5)."""
-        self._known = dict.fromkeys(email_hashes)
-        rows = self._session.execute(select(customers_table.c.email_hash, customers_table.c.id)
-                                     .where(customers_table.c.email_hash.in_(list(email_hashes))))
-        self._known.update({row.email_hash: row.id for row in rows})
-
-
-class DbShipMethods:
-    """``ShipMethods`` from the connection's rules and rate table, loaded per service level on first use (B7)."""
-
-    def __init__(self, session: Session, connection_id: int, shared: dict[str, dict] | None = None) -> None:
-        self._session = session
-        self._connection_id = connection_id
-        # ``shared``: the rules as read by an earlier transaction of the same run (one sync run reads
-        # them once, not once per page: 14 queries a page on PostgreSQL otherwise)
-        shared = {} if shared is None else shared
-        self._options: dict[ServiceLevel, tuple[ShipMethodOption, ...]] = shared.setdefault("options", {})
-        self._ids: dict[str, int] = shared.setdefault("ids", {})  # method code -> ship_methods.id
-        self._choosers: dict[tuple[ServiceLevel, str | None], ShipMethodChooser] = shared.setdefault("choosers", {})
-
-    def choose(self, level: ServiceLevel | None, country: str | None) -> str:
-        if level is None:  # the chooser says why (an Amazon level the hub does not know)
-            return ShipMethodChooser({}).choose(None, country)
-        key = (level, country.upper() if country else None)
-        chooser = self._choosers.get(key)
-        if chooser is None:
-            options = self._level(level)
-            ids = [self._ids[option.method] for option in options]
-            prices = shipping.rates_for(self._session, ids, country)
-            codes = {method_id: code for code, method_id in self._ids.items()}
-            # rates_for already resolved country-or-'*': one '*' rate per method is the price here
-            rates = [Rate(codes[method_id], "*", Decimal(price.amount)) for method_id, price in prices.items()]
-            chooser = self._choosers[key] = ShipMethodChooser({level: options}, rates)
-        return chooser.choose(level, country)
-
-    def _level(self, level: ServiceLevel) -> tuple[ShipMethodOption, ...]:
-        if level not in self._options:
-            rules = shipping.rules_for(self._session, self._connection_id, level.value)
-            for rule in rules:
-                self._ids[rule.ship_method.code] = rule.ship_method.id
-            self._options[level] = tuple(
-                ShipMethodOption(rule.ship_method.code, rule.priority,
-                                 frozenset(rule.countries) if rule.countries is not None else None)
-                for rule in rules)
-        return self._options[level]
-
-    def method_id(self, code: str | None) -> int | None:
-        if code is None:
-            return None
-        if code not in self._ids:
-            found = shipping.get_ship_method_by_code(self._session, code)
-            if found is None:
-                raise DomainError("unknown_ship_method", f"ship method {code!r} does not exist", where=code)
-            self._ids[code] = found.id
-        return self._ids[code]
 
 
 class DbOrderTransaction:
@@ -228,20 +96,13 @@ class DbOrderTransaction:
         now = self._now()
         try:
             with self.session.begin_nested():
-                mapping = OrderMapping(
-                    customer_id=self._customer_id(mapped.customer, now),
-                    ship_method_id=self.ship_methods.method_id(mapped.ship_method),
-                    import_mode=mapped.import_mode.value,
-                    send_to_warehouse=mapped.send_to_warehouse,
-                    store_pii=mapped.pii,
-                    lines={line.order_item_id: LineMapping(item_id=_int(line.item_id), title=line.title)
-                           for line in mapped.lines},
-                )
+                mapping = order_mapping(mapped, self._customer_id(mapped.customer, now),
+                                        self.ship_methods.method_id(mapped.ship_method))
                 detail = orders.insert_order(self.session, self._store.box, connection_id=self.connection_id,
-                                             draft=_storable(draft, mapped), mapping=mapping, now=now)
+                                             draft=storable(draft, mapped), mapping=mapping, now=now)
                 line_ids = {line.order_item_id: line.id for line in detail.lines}
                 holds.place_holds(self.session, [
-                    (line_ids[line.order_item_id], _int(line.item_id), line.hold_quantity)
+                    (line_ids[line.order_item_id], as_int(line.item_id), line.hold_quantity)
                     for line in mapped.lines if line.hold_quantity > 0], now=now)
                 if mapped.send_to_warehouse:
                     self._event(ORDER_CREATED, detail.order, now)
@@ -262,7 +123,7 @@ class DbOrderTransaction:
 
     def insert_orders(self, batch: list[tuple[OrderDraft, MappedOrder]]) -> bool:
         """A page of new orders as :meth:`insert_order` stores one, in one savepoint and a handful of
-        statements (B1, B5, B10, B14); also resolves their open error-log rows (B11).
+        statements (``order_page``; B1, B5, B10, B14); also resolves their open error-log rows (B11).
 
         All or nothing: False, with nothing written, when any order is stored already (a racing
         worker) or refused by the tables; the caller then stores the page order by order.
@@ -270,35 +131,11 @@ class DbOrderTransaction:
         now = self._now()
         try:
             with self.session.begin_nested():
-                rows = []
-                for draft, mapped in batch:
-                    rows.append((_storable(draft, mapped), OrderMapping(
-                        customer_id=self._customer_id(mapped.customer, now),
-                        ship_method_id=self.ship_methods.method_id(mapped.ship_method),
-                        import_mode=mapped.import_mode.value, send_to_warehouse=mapped.send_to_warehouse,
-                        store_pii=mapped.pii,
-                        lines={line.order_item_id: LineMapping(item_id=_int(line.item_id), title=line.title)
-                               for line in mapped.lines})))
-                result = orders.insert_orders(self.session, self._store.box, connection_id=self.connection_id,
-                                              batch=rows, now=now)
-                if result.duplicates or result.rejected or len(result.created) != len(batch):
-                    raise _PageRefused
-                held, events = [], []
-                for draft, mapped in batch:
-                    detail = result.created[draft.amazon_order_id]
-                    line_ids = {line.order_item_id: line.id for line in detail.lines}
-                    held += [(line_ids[line.order_item_id], _int(line.item_id), line.hold_quantity)
-                             for line in mapped.lines if line.hold_quantity > 0]
-                    if mapped.send_to_warehouse:
-                        order = detail.order
-                        events.append((ORDER_CREATED, order.amazon_order_id, order.version,
-                                       {"order_id": order.id, "connection_id": order.connection_id,
-                                        "amazon_order_id": order.amazon_order_id}))
-                holds.place_holds(self.session, held, now=now)
-                outbox.add_events(self.session, events, now=now)
+                order_page.insert_page(self.session, self._store.box, connection_id=self.connection_id,
+                                       ship_methods=self.ship_methods, batch=batch, now=now)
                 error_log.resolve_keys(self.session, self.connection_id, ERROR_KIND,
                                        [draft.amazon_order_id for draft, _ in batch], now=now)
-        except (_PageRefused, DomainError):
+        except (PageRefused, DomainError):
             return False
         return True
 
@@ -324,16 +161,9 @@ class DbOrderTransaction:
             customer_id = self._customer_id(mapped.customer, now)
         # Once the warehouse has the order it keeps it: its cancellation must reach the warehouse too.
         sent_before = current.send_to_warehouse
-        mapping = OrderMapping(
-            customer_id=customer_id,
-            ship_method_id=self.ship_methods.method_id(mapped.ship_method),
-            import_mode=mapped.import_mode.value,
-            send_to_warehouse=mapped.send_to_warehouse or sent_before,
-            store_pii=mapped.pii,
-            lines={line.order_item_id: LineMapping(item_id=_int(line.item_id), title=line.title)
-                   for line in mapped.lines},
-        )
-        detail = orders.update_order(self.session, self._store.box, current.id, _storable(draft, mapped), mapping,
+        mapping = order_mapping(mapped, customer_id, self.ship_methods.method_id(mapped.ship_method),
+                                send_to_warehouse=mapped.send_to_warehouse or sent_before)
+        detail = orders.update_order(self.session, self._store.box, current.id, storable(draft, mapped), mapping,
                                      expected_version=current.version, now=now)
         order = detail.order
         if mapped.cancelled:
@@ -345,7 +175,7 @@ class DbOrderTransaction:
             return "updated"
         if mapped.status in HOLDING:
             line_ids = {line.order_item_id: line.id for line in detail.lines}
-            held = [(line_ids[line.order_item_id], _int(line.item_id), line.hold_quantity)
+            held = [(line_ids[line.order_item_id], as_int(line.item_id), line.hold_quantity)
                     for line in mapped.lines if line.hold_quantity > 0 and line.order_item_id in line_ids]
             holds.place_holds(self.session, held, now=now)  # new lines; existing holds stay as they are
             if mapped.status in _NOTHING_SHIPPED:
@@ -360,7 +190,7 @@ class DbOrderTransaction:
 
     def _customer_id(self, customer: CustomerInstruction, now: datetime) -> int | None:
         if customer.action is CustomerAction.MATCH:
-            return _int(customer.customer_id)
+            return as_int(customer.customer_id)
         if customer.action is CustomerAction.ANONYMOUS:
             return None
         if customer.email is None:
@@ -373,8 +203,7 @@ class DbOrderTransaction:
     def _event(self, topic: str, order: OrderRecord, now: datetime) -> None:
         # Ids only (B13): the deliverer reads the order when it sends.
         outbox.add_event(self.session, topic=topic, key=order.amazon_order_id, version=order.version,
-                         payload={"order_id": order.id, "connection_id": order.connection_id,
-                                  "amazon_order_id": order.amazon_order_id}, now=now)
+                         payload=event_payload(order.id, order.connection_id, order.amazon_order_id), now=now)
 
     # --- error log and watermark -------------------------------------------------------------------
 
@@ -409,19 +238,3 @@ class DbOrderStore:
             record = connections.require_connection(session, self.connection_id)
             settings = load_order_settings(record.settings, record.name)
             yield DbOrderTransaction(self.store, session, self.connection_id, settings, self._now, self._ship_rules)
-
-
-def _int(value: int | str | None) -> int:
-    assert value is not None
-    return int(value)
-
-
-def _storable(draft: OrderDraft, mapped: MappedOrder) -> OrderDraft:
-    """Without the PII grant nothing personal reaches the tables, not even the postal code (B13)."""
-    if mapped.pii or draft.ship_to is None:
-        return draft
-    return replace(draft, ship_to=mapped.ship_to)
-
-
-class _PageRefused(Exception):
-    """A page that cannot be stored in one go: its savepoint is rolled back (see insert_orders)."""

@@ -18,6 +18,7 @@ from .tables_catalog import (
     warehouses,
 )
 from .tables_connections import api_keys, connections
+from .tables_jobs import jobs
 from .tables_ops import error_log, outbox, sp_api_calls, sync_runs, watermarks
 from .tables_orders import customers, order_addresses, order_lines, orders
 
@@ -29,6 +30,7 @@ __all__ = [
     "error_log",
     "holds",
     "items",
+    "jobs",
     "metadata",
     "order_addresses",
     "order_lines",

@@ -75,7 +75,7 @@ def to_order_draft(payload: dict[str, Any], *, marketplace_id: str | None = None
     """
     root = Node(payload)
     root.obj(required=True)
-    order_id = root["orderId"].req_text()
+    order_id = root.req_text("orderId")
     fulfillment = root["fulfillment"]
     status_node = fulfillment["fulfillmentStatus"]
     raw_status = status_node.text()
@@ -88,45 +88,46 @@ def to_order_draft(payload: dict[str, Any], *, marketplace_id: str | None = None
     fulfilled_by = FULFILLED_BY.get(by_node.req_text())
     if fulfilled_by is None:
         raise by_node.fail(UNKNOWN_FULFILLMENT, f"unknown fulfilledBy {by_node.value!r:.40}")
-    level_text = fulfillment["fulfillmentServiceLevel"].text()
+    level_text = fulfillment.text("fulfillmentServiceLevel")
 
     channel = root["salesChannel"]
-    marketplace = channel["marketplaceId"].text() or marketplace_id
+    marketplace = channel.text("marketplaceId") or marketplace_id
     if marketplace is None:
         raise channel["marketplaceId"].fail(BAD_PAYLOAD, "no marketplace id")
 
     programs = tuple(p.req_text() for p in root["programs"].items())
-    lines = tuple(_line(node) for node in root["orderItems"].items(required=True))
+    executions: list[Node] = []  # the items' cancellation executions, in item order
+    lines = tuple(_line(node, executions) for node in root["orderItems"].items(required=True))
     if not lines:
         raise root["orderItems"].fail(BAD_PAYLOAD, "an order without items")
     seller_order_id = None
     for alias in root["orderAliases"].items():
         alias.obj(required=True)
-        if alias["aliasType"].text() == SELLER_ORDER_ID:
-            seller_order_id = alias["aliasId"].text()
+        if alias.text("aliasType") == SELLER_ORDER_ID:
+            seller_order_id = alias.text("aliasId")
 
-    total = root["proceeds"]["grandTotal"].money()
+    total = root["proceeds"].money("grandTotal")
     currency = _one_currency(root, total, lines)
-    cancel_by, cancel_reason = _order_cancellation(root)
+    cancel_by, cancel_reason = _order_cancellation(executions)
     draft = OrderDraft(
         amazon_order_id=order_id,
         marketplace_id=marketplace,
         status=status,
         fulfillment=fulfilled_by,
-        purchase_date=root["createdTime"].req_moment(),
-        last_updated=root["lastUpdatedTime"].req_moment(),
+        purchase_date=root.req_moment("createdTime"),
+        last_updated=root.req_moment("lastUpdatedTime"),
         service_level=SERVICE_LEVEL.get(level_text or ""),
         ship_service_level=level_text,
         lines=lines,
         currency=currency,
         buyer=_buyer(root["buyer"]),
-        ship_to=_address(root["recipient"]["deliveryAddress"]),
+        ship_to=_address(root.at("recipient", "deliveryAddress")),
         is_prime="PRIME" in programs,
         is_business="AMAZON_BUSINESS" in programs,
         is_premium="PREMIUM" in programs,
         payment_terms=_payment_terms(root["payment"]),
-        latest_ship_date=fulfillment["shipByWindow"]["latestDateTime"].moment(),
-        latest_delivery_date=fulfillment["deliverByWindow"]["latestDateTime"].moment(),
+        latest_ship_date=fulfillment["shipByWindow"].moment("latestDateTime"),
+        latest_delivery_date=fulfillment["deliverByWindow"].moment("latestDateTime"),
         cancelled_by=cancel_by,
         cancel_reason=cancel_reason,
         programs=tuple(p.lower() for p in programs),
@@ -136,14 +137,14 @@ def to_order_draft(payload: dict[str, Any], *, marketplace_id: str | None = None
     return draft
 
 
-def _line(item: Node) -> OrderLineDraft:
+def _line(item: Node, executions: list[Node]) -> OrderLineDraft:
     item.obj(required=True)
     product = item["product"]
     product.obj(required=True)
-    quantity = item["quantityOrdered"].integer(required=True) or 0
+    quantity = item.integer("quantityOrdered", required=True) or 0
     fulfilled = item["fulfillment"]
-    shipped = fulfilled["quantityFulfilled"].integer(default=0) or 0
-    unshipped = fulfilled["quantityUnfulfilled"].integer()
+    shipped = fulfilled.integer("quantityFulfilled", default=0) or 0
+    unshipped = fulfilled.integer("quantityUnfulfilled")
     if shipped > quantity:
         raise fulfilled["quantityFulfilled"].fail(BAD_QUANTITY, f"{shipped} fulfilled of {quantity} ordered")
     # What is neither shipped nor still to ship was cancelled (Amazon has no cancelled count).
@@ -154,26 +155,28 @@ def _line(item: Node) -> OrderLineDraft:
                 BAD_QUANTITY, f"{shipped} fulfilled + {unshipped} unfulfilled > {quantity} ordered")
         cancelled = quantity - shipped - unshipped
     shipping, item_tax, shipping_tax, discount = _line_proceeds(item["proceeds"])
-    request = item["cancellation"]["cancellationRequest"]
-    execution = item["cancellation"]["cancellationExecution"]
-    requested = request.obj() is not None and (request["requester"].text() or "BUYER") == "BUYER"
-    reason = request["cancelReason"].text() if requested else None
+    cancellation = item["cancellation"]
+    request = cancellation["cancellationRequest"]
+    execution = cancellation["cancellationExecution"]
+    requested = request.obj() is not None and (request.text("requester") or "BUYER") == "BUYER"
+    reason = request.text("cancelReason") if requested else None
     if execution.obj() is not None:
-        reason = execution["cancelReason"].text() or reason
+        reason = execution.text("cancelReason") or reason
+        executions.append(execution)
     return OrderLineDraft(
-        order_item_id=item["orderItemId"].req_text(),
-        sku=product["sellerSku"].text(),
-        asin=product["asin"].text(),
-        title=product["title"].text(),
+        order_item_id=item.req_text("orderItemId"),
+        sku=product.text("sellerSku"),
+        asin=product.text("asin"),
+        title=product.text("title"),
         quantity=quantity,
         quantity_shipped=shipped,
         quantity_cancelled=cancelled,
-        unit_price=product["price"]["unitPrice"].money(),
+        unit_price=product["price"].money("unitPrice"),
         item_tax=item_tax,
         shipping_price=shipping,
         shipping_tax=shipping_tax,
         promotion_discount=discount,
-        gift_message=fulfilled["packing"]["giftOption"]["giftMessage"].text(),
+        gift_message=fulfilled.at("packing", "giftOption").text("giftMessage"),
         buyer_cancel_requested=requested,
         cancel_reason=reason,
     )
@@ -184,8 +187,8 @@ def _line_proceeds(proceeds: Node) -> tuple[Money | None, Money | None, Money | 
     shipping = item_tax = shipping_tax = discount = None
     for part in proceeds["breakdowns"].items():
         part.obj(required=True)
-        kind = part["type"].req_text()
-        subtotal = part["subtotal"].req_money()
+        kind = part.req_text("type")
+        subtotal = part.req_money("subtotal")
         if kind == "SHIPPING":
             shipping = _add(shipping, subtotal, part)
         elif kind == "DISCOUNT":
@@ -194,8 +197,8 @@ def _line_proceeds(proceeds: Node) -> tuple[Money | None, Money | None, Money | 
             on_shipping = None
             for detail in part["detailedBreakdowns"].items():
                 detail.obj(required=True)
-                if detail["subtype"].text() == "SHIPPING":
-                    on_shipping = _add(on_shipping, detail["value"].req_money(), detail)
+                if detail.text("subtype") == "SHIPPING":
+                    on_shipping = _add(on_shipping, detail.req_money("value"), detail)
             shipping_tax = _add(shipping_tax, on_shipping, part) if on_shipping is not None else shipping_tax
             on_item = subtotal - on_shipping if on_shipping is not None else subtotal
             item_tax = _add(item_tax, on_item, part)
@@ -227,21 +230,21 @@ def _one_currency(root: Node, total: Money | None, lines: tuple[OrderLineDraft, 
 def _buyer(node: Node) -> Buyer | None:
     if node.obj() is None:
         return None
-    buyer = Buyer(email=node["buyerEmail"].text(), name=node["buyerName"].text(),
-                  company=node["buyerCompanyName"].text(),
-                  purchase_order_number=node["buyerPurchaseOrderNumber"].text())
+    buyer = Buyer(email=node.text("buyerEmail"), name=node.text("buyerName"), company=node.text("buyerCompanyName"),
+                  purchase_order_number=node.text("buyerPurchaseOrderNumber"))
     return buyer if any((buyer.email, buyer.name, buyer.company, buyer.purchase_order_number)) else None
 
 
 def _address(node: Node) -> Address | None:
     if node.obj() is None:
         return None
-    kind = node["addressType"].text()
+    kind = node.text("addressType")
+    text = node.text
     return Address(
-        name=node["name"].text(), line1=node["addressLine1"].text(), line2=node["addressLine2"].text(),
-        line3=node["addressLine3"].text(), city=node["city"].text(), state_or_region=node["stateOrRegion"].text(),
-        postal_code=node["postalCode"].text(), country_code=node["countryCode"].text(), phone=node["phone"].text(),
-        company=node["companyName"].text(), address_type=kind.lower() if kind else None,
+        name=text("name"), line1=text("addressLine1"), line2=text("addressLine2"), line3=text("addressLine3"),
+        city=text("city"), state_or_region=text("stateOrRegion"), postal_code=text("postalCode"),
+        country_code=text("countryCode"), phone=text("phone"), company=text("companyName"),
+        address_type=kind.lower() if kind else None,
     )
 
 
@@ -249,23 +252,22 @@ def _payment_terms(node: Node) -> str | None:
     """"Invoice" for business NET-30 orders (B2: InvoiceUnconfirmed has no 2026-01-01 status)."""
     for execution in node["paymentExecutions"].items():
         execution.obj(required=True)
-        if execution["paymentMethod"].text() == "Invoice":
+        if execution.text("paymentMethod") == "Invoice":
             return "Invoice"
     return None
 
 
-def _order_cancellation(root: Node) -> tuple[str | None, str | None]:
-    """Who cancelled the order and why, from the items' cancellation executions."""
-    for item in root["orderItems"].items():
-        execution = item["cancellation"]["cancellationExecution"]
-        if execution.obj() is not None:
-            return execution["cancelledBy"].text(), execution["cancelReason"].text()
-    return None, None
+def _order_cancellation(executions: list[Node]) -> tuple[str | None, str | None]:
+    """Who cancelled the order and why, from the first item with a cancellation execution."""
+    if not executions:
+        return None, None
+    first = executions[0]
+    return first.text("cancelledBy"), first.text("cancelReason")
 
 
 def order_id_of(payload: Any) -> str | None:
     """The order id of a payload, for error-log keys, even when the rest cannot be mapped."""
     try:
-        return Node(payload)["orderId"].text()
+        return Node(payload).text("orderId")
     except MappingError:
         return None

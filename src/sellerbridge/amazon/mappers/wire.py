@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from ...domain.errors import DomainError
@@ -41,7 +42,15 @@ class MappingError(DomainError):
 
 
 class Node:
-    """A JSON value and where it sits in the payload (the path is built only when an error needs it)."""
+    """A JSON value and where it sits in the payload (the path is built only when an error needs it).
+
+    The download maps every order it reads (issue 3: over a thousand orders a second, stored), so
+    the common case is kept cheap: a child that is there with the expected type is checked inline
+    (``type(v) is dict``: JSON objects are plain dicts), and a reader given the child's key
+    (``node.text("city")``) builds no node for it. Anything else takes the general path,
+    ``node["city"].text()``, which does every check and names the place. Both paths return the same
+    value; the fast one answers only for values the general one accepts as they are.
+    """
 
     __slots__ = ("_key", "_parent", "_root_where", "value")
 
@@ -70,14 +79,33 @@ class Node:
     def __getitem__(self, key: str) -> Node:
         """The child ``key``; an empty node when this node or the key is absent."""
         value = self.value
+        if type(value) is dict:
+            return _child(value.get(key, _MISSING), self, key)
         if value is _MISSING or value is None:
-            return Node(_MISSING, parent=self, key=key)
+            return _child(_MISSING, self, key)
         if not isinstance(value, dict):
             raise self.fail(BAD_PAYLOAD, f"expected an object, got {type(value).__name__}")
-        return Node(value.get(key, _MISSING), parent=self, key=key)
+        return _child(value.get(key, _MISSING), self, key)
+
+    def at(self, *keys: str) -> Node:
+        """``self[k1][k2]...``, without building the nodes in between when they are objects or absent."""
+        value = self.value
+        for key in keys:
+            if type(value) is dict:
+                value = value.get(key, _MISSING)
+            elif value is _MISSING or value is None:
+                value = _MISSING
+            else:  # the general path fails where the way is broken
+                node = self
+                for step in keys:
+                    node = node[step]
+                return node
+        return _child(value, self, ".".join(keys))
 
     def obj(self, *, required: bool = False) -> Node | None:
         """This node if it is an object; None when absent and optional."""
+        if type(self.value) is dict:
+            return self
         if self.missing:
             if required:
                 raise self.fail(BAD_PAYLOAD, "required object is missing")
@@ -94,10 +122,24 @@ class Node:
             return iter(())
         if not isinstance(self.value, list):
             raise self.fail(BAD_PAYLOAD, f"expected a list, got {type(self.value).__name__}")
-        return (Node(v, parent=self, key=i) for i, v in enumerate(self.value))
+        return (_child(v, self, i) for i, v in enumerate(self.value))
 
-    def text(self, *, required: bool = False) -> str | None:
-        """A string; blank strings count as absent (Amazon leaves optional fields empty at times)."""
+    def text(self, key: str | None = None, *, required: bool = False) -> str | None:
+        """A string (of the child ``key`` when given); blank strings count as absent (Amazon leaves
+        optional fields empty at times)."""
+        if key is not None:
+            value = self.value
+            if type(value) is dict:
+                raw = value.get(key)
+                if type(raw) is str:
+                    raw = raw.strip()
+                    if raw:
+                        return raw
+                elif raw is None and not required:
+                    return None
+            elif (value is _MISSING or value is None) and not required:
+                return None
+            return self[key].text(required=required)
         if self.missing:
             if required:
                 raise self.fail(BAD_PAYLOAD, "required field is missing")
@@ -111,8 +153,16 @@ class Node:
             return None
         return value
 
-    def integer(self, *, required: bool = False, default: int | None = None) -> int | None:
+    def integer(self, key: str | None = None, *, required: bool = False, default: int | None = None) -> int | None:
         """A whole number >= 0 (quantities). ``True`` is not 1, ``2.0`` is not 2."""
+        if key is not None:
+            value = self.value
+            raw = value.get(key) if type(value) is dict else _MISSING
+            if type(raw) is int and 0 <= raw <= MAX_QUANTITY:
+                return raw
+            if raw is None and not required:
+                return default
+            return self[key].integer(required=required, default=default)
         if self.missing:
             if required:
                 raise self.fail(BAD_QUANTITY, "required quantity is missing")
@@ -133,8 +183,18 @@ class Node:
             return self.value.strip().lower() == "true"
         raise self.fail(BAD_PAYLOAD, f"expected true or false, got {self.value!r:.40}")
 
-    def moment(self, *, required: bool = False) -> datetime | None:
+    def moment(self, key: str | None = None, *, required: bool = False) -> datetime | None:
         """An ISO 8601 date-time as aware UTC (a missing zone means UTC, as Amazon answers in UTC)."""
+        if key is not None:
+            value = self.value
+            raw = value.get(key) if type(value) is dict else _MISSING
+            if type(raw) is str:
+                parsed = parse_datetime(raw)
+                if parsed is not None:
+                    return parsed
+            elif raw is None and not required:
+                return None
+            return self[key].moment(required=required)
         text = self.text(required=required)
         if text is None:
             return None
@@ -143,11 +203,21 @@ class Node:
             raise self.fail(BAD_DATE, f"not an ISO 8601 date-time: {text!r:.40}")
         return parsed
 
-    def money(self, *, required: bool = False) -> Money | None:
+    def money(self, key: str | None = None, *, required: bool = False) -> Money | None:
         """Amazon's ``Money {amount: "19.99", currencyCode}`` (or v0's ``{Amount, CurrencyCode}``).
 
         Amounts are decimal strings by Amazon's model; a float is refused rather than rounded.
         """
+        if key is not None:
+            value = self.value
+            raw = value.get(key) if type(value) is dict else _MISSING
+            if type(raw) is dict:
+                plain = _plain_money(raw)
+                if plain is not None:
+                    return plain
+            elif raw is None and not required:
+                return None
+            return self[key].money(required=required)
         node = self.obj(required=required)
         if node is None:
             return None
@@ -171,22 +241,47 @@ class Node:
             bad = currency if str(exc).startswith("not a currency") else amount
             raise bad.fail(BAD_AMOUNT, str(exc)) from None
 
-
     # Required variants: the same checks, typed without None.
-    def req_text(self) -> str:
-        value = self.text(required=True)
+    def req_text(self, key: str | None = None) -> str:
+        value = self.text(key, required=True)
         assert value is not None  # text(required=True) raised otherwise
         return value
 
-    def req_moment(self) -> datetime:
-        value = self.moment(required=True)
+    def req_moment(self, key: str | None = None) -> datetime:
+        value = self.moment(key, required=True)
         assert value is not None
         return value
 
-    def req_money(self) -> Money:
-        value = self.money(required=True)
+    def req_money(self, key: str | None = None) -> Money:
+        value = self.money(key, required=True)
         assert value is not None
         return value
+
+
+_new = object.__new__
+
+
+def _child(value: Any, parent: Node, key: str | int) -> Node:
+    # Node(value, parent=..., key=...) without the keyword-call overhead: a node per JSON value read.
+    node = _new(Node)
+    node.value = value
+    node._parent = parent
+    node._key = key
+    node._root_where = ""
+    return node
+
+
+def _plain_money(raw: dict[str, Any]) -> Money | None:
+    """Money as Amazon normally writes it (``{"amount": "19.99", "currencyCode": "USD"}``), read
+    without building nodes; None for anything else, which :meth:`Node.money` then checks in full."""
+    amount = raw.get("amount")
+    code = raw.get("currencyCode")
+    if type(amount) is str and type(code) is str:
+        amount = amount.strip()
+        code = code.strip()
+        if len(code) == 3 and code.isascii() and code.isalpha() and _AMOUNT.fullmatch(amount):
+            return Money(Decimal(amount), code.upper())  # what Money.of gives for these checked values
+    return None
 
 
 def parse_datetime(text: str) -> datetime | None:

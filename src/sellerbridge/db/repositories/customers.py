@@ -19,7 +19,7 @@ from sellerbridge.domain.orders import Buyer
 from ..crypto import SecretBox
 from ..tables import customers as t
 from ..types import utcnow
-from ._sql import dialect_insert, insert_rows, statement
+from ._sql import dialect_insert, in_values, insert_rows, statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def get_or_create_customers(
 
 
 def _ids_by_hash(session: Session, digests: set[str]) -> dict[str, int]:
-    rows = session.execute(select(t.c.email_hash, t.c.id).where(t.c.email_hash.in_(sorted(digests))))
+    rows = session.execute(select(t.c.email_hash, t.c.id).where(in_values(session, t.c.email_hash, sorted(digests))))
     return {digest: customer_id for digest, customer_id in rows}
 
 

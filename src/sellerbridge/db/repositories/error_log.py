@@ -20,7 +20,7 @@ from ..crypto import SecretBox
 from ..errors import NotFound
 from ..tables import error_log as t
 from ..types import utcnow
-from ._sql import upsert
+from ._sql import in_values, upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +160,7 @@ def resolve_keys(session: Session, connection_id: int, kind: str, keys: list[str
     if keys:
         session.execute(
             update(t)
-            .where(t.c.connection_id == connection_id, t.c.kind == kind, t.c.key.in_(keys), t.c.status == "open")
+            .where(t.c.connection_id == connection_id, t.c.kind == kind, in_values(session, t.c.key, keys),
+                   t.c.status == "open")
             .values(status="resolved", resolved_at=now or utcnow())
         )

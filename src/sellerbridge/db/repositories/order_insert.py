@@ -30,16 +30,20 @@ from ._sql import insert_rows
 from .order_records import OrderDetail, OrderMapping, address_from, line_from, order_from
 from .order_values import NO_PII, address_values, check_draft, line_values, milestones, order_values
 
-__all__ = ["DuplicateOrder", "InsertResult", "insert_order", "insert_orders"]
+__all__ = ["NEW_ORDER_VERSION", "DuplicateOrder", "InsertResult", "insert_order", "insert_orders"]
+
+NEW_ORDER_VERSION = 1  # a stored order's first version; every change adds one
 
 
 @dataclass(frozen=True, slots=True)
 class InsertResult:
     """Per-order outcomes of a page, each keyed by Amazon order id (per-item outcomes are values)."""
 
-    created: dict[str, OrderDetail] = field(default_factory=dict)  # in the page's order
+    created: dict[str, OrderDetail] = field(default_factory=dict)  # in the page's order (unless records=False)
     duplicates: dict[str, int | None] = field(default_factory=dict)  # already stored: the hub's order id
     rejected: dict[str, DomainError] = field(default_factory=dict)  # data the tables would refuse (B11)
+    # the new orders' ids, in the page's order: (hub order id, {Amazon order item id: order line id})
+    ids: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
 
 
 def insert_order(
@@ -70,8 +74,13 @@ def insert_orders(
     connection_id: int,
     batch: Sequence[tuple[OrderDraft, OrderMapping | None]],
     now: datetime | None = None,
+    records: bool = True,
 ) -> InsertResult:
-    """Store a page of new orders; an order listed twice in the page is stored once (the last one)."""
+    """Store a page of new orders; an order listed twice in the page is stored once (the last one).
+
+    ``records=False`` leaves ``created`` empty, for a caller that needs the new ids only (the order
+    flow's batched path, where building and dropping the records was close to a tenth of its CPU time).
+    """
     now = now or utcnow()
     result = InsertResult()
     prepared: dict[str, tuple[OrderDraft, OrderMapping, dict[str, Any]]] = {}
@@ -118,15 +127,20 @@ def insert_orders(
         address = address_values(draft, box, mapping.store_pii)
         if address is not None:
             address_rows.append({**NO_PII, **address, "order_id": order_id})
-    line_ids: dict[tuple[int, str], int] = {}
+    line_ids: dict[int, dict[str, int]] = {order_id: {} for order_id in inserted.values()}
     if line_rows:
         returned = insert_rows(session, order_lines, line_rows, returning=("id", "order_id", "order_item_id"))
-        line_ids = {(row.order_id, row.order_item_id): row.id for row in returned}
+        for row in returned:
+            line_ids[row.order_id][row.order_item_id] = row.id
     if address_rows:
         insert_rows(session, order_addresses, address_rows)
+    result.ids.update((amazon_id, (order_id, line_ids[order_id])) for amazon_id, order_id in inserted.items())
+    if not records:
+        return result
 
     lines_by_order: dict[int, list[dict[str, Any]]] = {}
     for row in line_rows:
+        row["id"] = line_ids[row["order_id"]][row["order_item_id"]]  # stored already: the record's id
         lines_by_order.setdefault(row["order_id"], []).append(row)
     addresses = {row["order_id"]: row for row in address_rows}
     for amazon_id, order_id in inserted.items():
@@ -134,10 +148,7 @@ def insert_orders(
         currency = values["currency"]
         result.created[amazon_id] = OrderDetail(
             order=order_from(values),
-            lines=tuple(
-                line_from({"id": line_ids[(order_id, r["order_item_id"])], **r}, currency, None)
-                for r in lines_by_order.get(order_id, ())
-            ),
+            lines=tuple(line_from(r, currency, None) for r in lines_by_order.get(order_id, ())),
             address=address_from(addresses[order_id], None) if order_id in addresses else None,
         )
     return result
@@ -160,5 +171,5 @@ def _row(
         "pii_purged_at": None,
         "created_at": now,
         "updated_at": now,
-        "version": 1,
+        "version": NEW_ORDER_VERSION,
     }

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from sellerbridge.domain.orders import OrderStatus
@@ -83,6 +84,20 @@ def get_stored_many(session: Session, connection_id: int, amazon_order_ids: Iter
     """:func:`get_stored` for a whole page of orders in one query."""
     wanted = list(dict.fromkeys(amazon_order_ids))
     found: dict[str, StoredOrder] = {}
+    if not wanted:
+        return found
+    if session.get_bind().dialect.name == "postgresql":
+        # A join with the page's ids, not ``IN``/``= ANY``: while a fast-growing table has no
+        # statistics yet (a first import; the plan is then kept, as psycopg prepares repeated
+        # statements), the planner takes the connection's orders to be a handful and reads them all
+        # through the (connection_id, status) index, comparing each with every id of the page: 30 ms
+        # a page at 5,000 orders. Joined, it hashes them once (3 ms), or, knowing the table, probes
+        # UNIQUE (connection_id, amazon_order_id) once per id.
+        ids = (func.unnest(bindparam("ids", wanted, type_=postgresql.ARRAY(String())))
+               .table_valued("amazon_order_id").render_derived(name="wanted"))
+        probe = (orders.c.connection_id == connection_id) & (orders.c.amazon_order_id == ids.c.amazon_order_id)
+        rows = session.execute(select(*_STORED_COLUMNS).select_from(ids).join(orders, probe))
+        return {row.amazon_order_id: _stored(row) for row in rows}
     for start in range(0, len(wanted), MAX_PAGE):  # keep the IN list within every driver's limits
         chunk = wanted[start : start + MAX_PAGE]
         rows = session.execute(

@@ -135,7 +135,6 @@ class OrderPage:
     offset: int
 
 
-_MONEY_LINE_FIELDS = ("unit_price", "item_tax", "shipping_price", "shipping_tax", "promotion_discount")
 _PII_ADDRESS_FIELDS = ("name", "line1", "line2", "line3", "phone")
 
 
@@ -191,7 +190,11 @@ def line_from(m: Mapping[str, Any], currency: str | None, box: SecretBox | None)
         quantity=m["quantity"],
         quantity_shipped=m["quantity_shipped"],
         quantity_cancelled=m["quantity_cancelled"],
-        **{name: to_money(m[name], currency) for name in _MONEY_LINE_FIELDS},
+        unit_price=to_money(m["unit_price"], currency),
+        item_tax=to_money(m["item_tax"], currency),
+        shipping_price=to_money(m["shipping_price"], currency),
+        shipping_tax=to_money(m["shipping_tax"], currency),
+        promotion_discount=to_money(m["promotion_discount"], currency),
         has_gift_message=gift is not None,
         gift_message=box.decrypt(gift) if box is not None else None,
     )

@@ -30,7 +30,7 @@ from ..crypto import SecretBox
 from ..errors import NotFound, StaleOrder
 from ..tables import order_addresses, order_lines, orders
 from ..types import utcnow
-from .order_insert import InsertResult, insert_order, insert_orders
+from .order_insert import NEW_ORDER_VERSION, InsertResult, insert_order, insert_orders
 from .order_reads import (
     MAX_PAGE,
     OrderFilter,
@@ -53,6 +53,7 @@ from .order_values import address_values, check_draft, line_values, milestones, 
 
 __all__ = [
     "MAX_PAGE",
+    "NEW_ORDER_VERSION",
     "SETTABLE_FIELDS",
     "InsertResult",
     "LineMapping",

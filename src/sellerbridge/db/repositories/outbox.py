@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..tables import outbox as t
 from ..types import utcnow
-from ._sql import dialect_insert, statement
+from ._sql import dialect_insert, insert_rows, statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +58,8 @@ def add_events(
         {"topic": topic, "key": key, "version": version, "payload": payload, "created_at": now}
         for topic, key, version, payload in events
     ]
-    if not rows:
-        return []
-    return sorted(session.execute(statement(session, "outbox.add", _add_stmt), rows).scalars())
+    inserted = insert_rows(session, t, rows, returning=("id",), skip_conflicts_on=("topic", "key", "version"))
+    return sorted(row.id for row in inserted)
 
 
 def _add_stmt(dialect: str) -> Any:

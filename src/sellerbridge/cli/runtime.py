@@ -1,0 +1,87 @@
+"""``sellerbridge run | worker | scheduler``: the runtime's processes (G3; DESIGN.md section 4).
+
+- ``run``: embedded mode, one process: REST API + intake (uvicorn), the scheduler and worker threads.
+- ``worker`` and ``scheduler``: distributed mode (PostgreSQL + Redis; any number of workers, one
+  scheduler), next to any number of ``sellerbridge web``.
+
+SIGTERM / Ctrl-C stop gracefully: no new job is taken, running jobs finish (jobs/worker.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import typer
+
+from ..jobs.queue import depth, make_huey
+from ..jobs.scheduler import Scheduler
+from ..jobs.worker import Worker
+from . import context
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def worker(threads: int = typer.Option(8, min=1, help="jobs run at once by this process (a job waiting "
+                                                       "for an Amazon token holds its thread)")) -> None:
+    """Run jobs from the queue until stopped (distributed mode)."""
+    _logging()
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    with context.hub() as hub:
+        huey = make_huey(hub.settings)
+        work = Worker(hub, huey, threads=threads)
+        work.start()
+        stop.wait()
+        work.stop()
+
+
+def scheduler() -> None:
+    """Queue due jobs until stopped (distributed mode: one per installation)."""
+    _logging()
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    with context.hub() as hub:
+        sched = Scheduler(hub, make_huey(hub.settings))
+        thread = threading.Thread(target=sched.run, name="scheduler", daemon=True)
+        thread.start()
+        stop.wait()
+        sched.stop()
+        thread.join(10)
+
+
+def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+        port: int = typer.Option(8800, help="TCP port of the REST API and the notification intake"),
+        threads: int = typer.Option(8, min=1, help="worker threads"),
+        intake_workers: int = typer.Option(4, help="threads fetching notified orders")) -> None:
+    """Embedded mode: API + intake, scheduler and workers in this one process."""
+    import uvicorn
+
+    from ..api.app import create_api
+
+    with context.hub() as hub:
+        huey = make_huey(hub.settings)
+        work = Worker(hub, huey, threads=threads)
+        sched = Scheduler(hub, huey)
+        api = create_api(hub, intake_workers=intake_workers)
+        api.state.queue_depth = lambda: depth(huey)
+        sched_thread = threading.Thread(target=sched.run, name="scheduler", daemon=True)
+        work.start()
+        sched_thread.start()
+        # uvicorn stops on SIGTERM / Ctrl-C and then raises the signal again for the handler it found:
+        # Python's default would end the process here, before the workers finish their jobs.
+        _stop_on_signals(threading.Event())
+        try:
+            uvicorn.run(api, host=host, port=port, log_level="info")  # returns on SIGTERM / Ctrl-C
+        finally:
+            sched.stop()
+            work.stop()
+            sched_thread.join(10)

@@ -1,0 +1,151 @@
+"""Jobs (tables_jobs.py): schedules, queueing claims and leases, each a single atomic statement (G3, H2).
+
+Every state change is one conditional UPDATE whose row count says who won, so schedulers and workers
+in several processes (or machines, on PostgreSQL) never need a lock held across a network call:
+
+- :func:`claim_for_queue`: due and not queued (or queued so long ago that the queue lost it) ->
+  queued. Only the winner puts the job on the queue: a job is never queued twice.
+- :func:`acquire_lease`: no lease, or an expired one -> leased to this worker until ``expires``.
+  One run at a time per connection and flow; a killed worker's lease expires by itself.
+- :func:`renew_lease` / :func:`finish`: only while this worker still holds the lease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..tables_jobs import jobs as t
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    key: str
+    connection_id: int | None
+    flow: str
+    every_seconds: int | None
+    enabled: bool
+    next_run_at: datetime | None
+    requested_at: datetime | None
+    queued_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    failures: int
+
+
+def job_key(flow: str, connection_id: int | None) -> str:
+    return f"{flow}:{'*' if connection_id is None else connection_id}"
+
+
+def _record(row) -> JobRecord:
+    return JobRecord(**{name: row._mapping[name] for name in JobRecord.__dataclass_fields__})
+
+
+def get_job(session: Session, key: str) -> JobRecord | None:
+    row = session.execute(select(t).where(t.c.key == key)).first()
+    return None if row is None else _record(row)
+
+
+def list_jobs(session: Session, *, connection_id: int | None = None) -> list[JobRecord]:
+    stmt = select(t).order_by(t.c.connection_id, t.c.flow)
+    if connection_id is not None:
+        stmt = stmt.where(t.c.connection_id == connection_id)
+    return [_record(row) for row in session.execute(stmt)]
+
+
+def ensure_job(session: Session, *, flow: str, connection_id: int | None, every_seconds: int | None,
+               now: datetime, enabled: bool = True) -> JobRecord:
+    """The job's row, created with these defaults if it does not exist (an existing row is kept as edited)."""
+    key = job_key(flow, connection_id)
+    existing = get_job(session, key)
+    if existing is not None:
+        return existing
+    session.execute(t.insert().values(
+        key=key, connection_id=connection_id, flow=flow, every_seconds=every_seconds, enabled=enabled,
+        next_run_at=now if every_seconds is not None else None, failures=0, updated_at=now))
+    record = get_job(session, key)
+    assert record is not None
+    return record
+
+
+def set_schedule(session: Session, key: str, *, now: datetime, every_seconds: int | None = None,
+                 manual_only: bool = False, enabled: bool | None = None) -> None:
+    """Edit a schedule; the next run moves to ``now + every`` at the latest."""
+    values: dict = {"updated_at": now}
+    if manual_only:
+        values.update(every_seconds=None, next_run_at=None)
+    elif every_seconds is not None:
+        values.update(every_seconds=every_seconds, next_run_at=now + timedelta(seconds=every_seconds))
+    if enabled is not None:
+        values["enabled"] = enabled
+    session.execute(update(t).where(t.c.key == key).values(**values))
+
+
+def request_run(session: Session, key: str, *, now: datetime) -> None:
+    """A manual "run now": due at once. Several requests while it waits or runs are one run (G3)."""
+    session.execute(update(t).where(t.c.key == key).values(requested_at=now, next_run_at=now, updated_at=now))
+
+
+def due_jobs(session: Session, *, now: datetime, queue_stale: timedelta, limit: int = 500) -> list[JobRecord]:
+    """Enabled jobs due now, not queued (or queued longer than ``queue_stale`` ago), not leased."""
+    stmt = select(t).where(
+        t.c.enabled.is_(True), t.c.next_run_at.is_not(None), t.c.next_run_at <= now,
+        or_(t.c.queued_at.is_(None), t.c.queued_at < now - queue_stale),
+        or_(t.c.lease_owner.is_(None), t.c.lease_expires_at < now),
+    ).order_by(t.c.next_run_at).limit(limit)
+    return [_record(row) for row in session.execute(stmt)]
+
+
+def claim_for_queue(session: Session, key: str, *, now: datetime, queue_stale: timedelta) -> bool:
+    """Mark the job queued if it still is due and unqueued; True for the one caller that may enqueue it."""
+    result = session.execute(update(t).where(
+        t.c.key == key, t.c.enabled.is_(True), t.c.next_run_at <= now,
+        or_(t.c.queued_at.is_(None), t.c.queued_at < now - queue_stale),
+    ).values(queued_at=now, updated_at=now))
+    return result.rowcount == 1
+
+
+def acquire_lease(session: Session, key: str, *, owner: str, now: datetime, ttl: timedelta) -> bool:
+    """Take the job's lease (one run at a time); clears the queueing claim. False: someone holds it."""
+    result = session.execute(update(t).where(
+        t.c.key == key,
+        or_(t.c.lease_owner.is_(None), t.c.lease_expires_at < now, t.c.lease_owner == owner),
+    ).values(lease_owner=owner, lease_expires_at=now + ttl, queued_at=None, last_started_at=now, updated_at=now))
+    return result.rowcount == 1
+
+
+def release_claim(session: Session, key: str, *, now: datetime) -> None:
+    """Give a queued job back unrun (a stopping worker): the scheduler queues it again."""
+    session.execute(update(t).where(t.c.key == key).values(queued_at=None, updated_at=now))
+
+
+def renew_lease(session: Session, key: str, *, owner: str, now: datetime, ttl: timedelta) -> bool:
+    result = session.execute(update(t).where(t.c.key == key, t.c.lease_owner == owner)
+                             .values(lease_expires_at=now + ttl))
+    return result.rowcount == 1
+
+
+def finish(session: Session, key: str, *, owner: str, now: datetime, status: str, error: str | None,
+           next_run_at: datetime | None, failed: bool) -> bool:
+    """Release the lease and set the next run; a "run now" asked during the run is honoured at once."""
+    current = get_job(session, key)
+    if current is None or current.lease_owner != owner:
+        return False
+    asked_during_run = (current.requested_at is not None and current.last_started_at is not None
+                        and current.requested_at > current.last_started_at)
+    if asked_during_run:
+        next_run_at = now
+    values = {"lease_owner": None, "lease_expires_at": None, "last_finished_at": now, "last_status": status,
+              "last_error": error, "next_run_at": next_run_at, "updated_at": now,
+              "failures": (current.failures + 1) if failed else 0}
+    if not asked_during_run:
+        values["requested_at"] = None
+    result = session.execute(update(t).where(and_(t.c.key == key, t.c.lease_owner == owner)).values(**values))
+    return result.rowcount == 1

@@ -1,0 +1,83 @@
+"""The scheduler: puts due jobs on the queue, each once (G3).
+
+Every tick: make sure every active connection has its jobs (defaults from jobs/flows.py), then for
+each due job win its queueing claim (one atomic UPDATE) and only then enqueue it. Two schedulers, or
+a scheduler restarted mid-tick, cannot queue a job twice; a job whose queued task was lost (a worker
+killed between dequeue and lease, a Redis flush) is queued again once its claim is ``QUEUE_STALE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from huey import Huey
+
+from ..bootstrap import Hub
+from ..db.repositories import connections
+from ..db.repositories import jobs as repo
+from .flows import FLOWS
+from .queue import enqueue
+
+TICK_SECONDS = 1.0  # real seconds between ticks
+ENSURE_EVERY_TICKS = 15  # new connections get their jobs within this many ticks
+QUEUE_STALE = timedelta(minutes=5)  # of the hub's clock
+log = logging.getLogger("sellerbridge.scheduler")
+
+
+def ensure_jobs(hub: Hub) -> int:
+    """Create the default jobs of every connection and the hub-wide ones; returns how many exist."""
+    now = hub.now()
+    with hub.store.uow() as session:
+        ids = [c.id for c in connections.list_connections(session)]
+        count = 0
+        for spec in FLOWS.values():
+            for connection_id in ([None] if spec.hub_wide else ids):
+                repo.ensure_job(session, flow=spec.name, connection_id=connection_id, every_seconds=spec.every_seconds,
+                                now=now)
+                count += 1
+    return count
+
+
+def tick(hub: Hub, huey: Huey) -> list[str]:
+    """Queue every due job of an active connection (or hub-wide) once; returns the keys queued."""
+    now = hub.now()
+    with hub.store.uow(read_only=True) as session:
+        active = {c.id for c in connections.list_connections(session) if c.status == "active"}
+        due = repo.due_jobs(session, now=now, queue_stale=QUEUE_STALE)
+    queued = []
+    for job in due:
+        if job.connection_id is not None and job.connection_id not in active:
+            continue  # disabled or expired: nothing to run (A4, A5); it resumes when enabled again
+        if job.flow not in FLOWS:
+            continue  # a flow of a newer version of the hub: left to the workers that know it
+        with hub.store.uow() as session:
+            won = repo.claim_for_queue(session, job.key, now=now, queue_stale=QUEUE_STALE)
+        if won:
+            enqueue(huey, job.key)
+            queued.append(job.key)
+    return queued
+
+
+class Scheduler:
+    """Ticks until stopped; one per installation (a second one is harmless, only wasteful)."""
+
+    def __init__(self, hub: Hub, huey: Huey) -> None:
+        self.hub, self.huey = hub, huey
+        self.stopping = threading.Event()
+        self.ticks = 0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if self.ticks % ENSURE_EVERY_TICKS == 0:
+                    ensure_jobs(self.hub)
+                tick(self.hub, self.huey)
+            except Exception:  # the database or the queue blinked: try again next tick
+                log.exception("scheduler tick failed")
+            self.ticks += 1
+            self.stopping.wait(TICK_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
