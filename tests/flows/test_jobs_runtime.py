@@ -171,3 +171,16 @@ def test_g1_next_run_throttled_is_rescheduled_not_failed(report, failures, expec
     when, failed = next_run(now, 120, report, failures)
     assert (when - now).total_seconds() == expect_wait
     assert failed is counts_as_failure
+
+
+def test_g3_a_lease_is_only_had_for_a_claimed_or_due_job(world):
+    """The last guard against a task the queue carried twice: its job already ran, is not due, not claimed."""
+    ensure_jobs(world.hub)
+    now = world.hub.now()
+    with world.hub.store.uow() as session:
+        assert repo.acquire_lease(session, _key(world), owner="w", now=now, ttl=LEASE_TTL)
+        assert repo.finish(session, _key(world), owner="w", now=now, status="done", error=None,
+                           next_run_at=now + timedelta(seconds=120), failed=False)
+        assert not repo.acquire_lease(session, _key(world), owner="late copy", now=now, ttl=LEASE_TTL)
+        repo.request_run(session, _key(world), now=now)  # due again: the lease can be had
+        assert repo.acquire_lease(session, _key(world), owner="w2", now=now, ttl=LEASE_TTL)

@@ -70,10 +70,11 @@ def insert_rows(
     whatever the number of rows, and one parameter that the C JSON encoder writes. SQLAlchemy's
     multi-VALUES form would send one placeholder per value (psycopg re-parses such a long statement
     on every call), and array parameters (``unnest``) are quoted value by value in Python; both cost
-    more than the insert itself (issue 3). Each value is cast to its column's type as the ``unnest``
-    form did, so an over-long text is cut to the column, as before. Elsewhere the multi-VALUES form
-    is fast and is used. Rows skipped by ``skip_conflicts_on`` (``ON CONFLICT DO NOTHING``) return
-    nothing: match results by the returned keys, not by position.
+    more than the insert itself (issue 3). Each value is read as text and cast to its column's type
+    (``CAST(r.sku AS VARCHAR(64))``), so an over-long text is cut to the column rather than failing
+    the page. Elsewhere the multi-VALUES form is fast and is used. Rows skipped by
+    ``skip_conflicts_on`` (``ON CONFLICT DO NOTHING``) return nothing: match results by the returned
+    keys, not by position.
     """
     if not rows:
         return []

@@ -113,10 +113,12 @@ def claim_for_queue(session: Session, key: str, *, now: datetime, queue_stale: t
 
 
 def acquire_lease(session: Session, key: str, *, owner: str, now: datetime, ttl: timedelta) -> bool:
-    """Take the job's lease (one run at a time); clears the queueing claim. False: someone holds it."""
+    """Take the job's lease (one run at a time); clears the queueing claim. False: someone holds it, or
+    the job is neither claimed nor due (a second copy of a task whose job already ran)."""
     result = session.execute(update(t).where(
         t.c.key == key,
         or_(t.c.lease_owner.is_(None), t.c.lease_expires_at < now, t.c.lease_owner == owner),
+        or_(t.c.queued_at.is_not(None), t.c.next_run_at <= now),
     ).values(lease_owner=owner, lease_expires_at=now + ttl, queued_at=None, last_started_at=now, updated_at=now))
     return result.rowcount == 1
 
