@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..domain.moments import to_datetime
+
 
 class NotificationError(ValueError):
     """The body is not a notification the hub understands; the message says where."""
@@ -74,19 +76,9 @@ def parse_order_change(body: bytes | str | dict[str, Any]) -> OrderChanged:
                         change_type=change.get("OrderChangeType"),
                         order_status=_text(summary.get("OrderStatus")),
                         fulfillment_type=_text(summary.get("FulfillmentType")),
-                        changed_at=_moment(trigger.get("TimeOfOrderChange")))
+                        changed_at=to_datetime(trigger.get("TimeOfOrderChange")))
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
-
-def _moment(value: Any) -> datetime | None:
-    """An ISO 8601 time with its zone; None for anything else (a hint only: the order is fetched)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None

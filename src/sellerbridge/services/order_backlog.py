@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from ..amazon.errors import AmazonError, AuthError, Throttled
+from ..amazon.errors import AmazonError
 from ..amazon.mappers import parse_actionable_orders
 from ..bootstrap import Hub
 from ..db.repositories import connections, sync_runs
@@ -29,7 +29,7 @@ from ..domain.errors import ConfigError
 from ..domain.orders import OrderDraft
 from ..domain.ports import RunCounts, RunReport
 from ..sync import orders_backlog as backlog
-from .order_sync import _parts
+from .order_sync import _parts, failed_report
 
 __all__ = ["BACKLOG_FLOW", "backfill_orders", "backlog_step"]
 
@@ -112,17 +112,8 @@ def backfill_orders(hub: Hub, connection_id: int, *, progress: Progress | None =
             if wait is None:
                 break
             hub.clock.sleep(wait)
-    except Throttled as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=True, retry_after=exc.retry_after)
-    except AuthError as exc:
-        report = replace(report, status="failed", error=f"Amazon refused the authorization: {exc}",
-                         retryable=exc.retryable)
-    except AmazonError as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=exc.retryable)
-    except backlog.ReportFailed as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=False)
-    except ConfigError as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=False)
+    except (AmazonError, backlog.ReportFailed, ConfigError) as exc:
+        report = failed_report(report, exc)
     else:
         if counts.errors:
             report = replace(report, status="partial")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ..amazon.errors import AmazonError, AuthError, Throttled
+from ..amazon.errors import AmazonError
 from ..bootstrap import Hub
 from ..db.repositories import connections, sync_runs, watermarks
 from ..domain.errors import ConfigError
@@ -30,7 +30,7 @@ from ..domain.ports import RunCounts, RunReport
 from ..sync import orders_backlog as backlog
 from ..sync.order_push import DEFERRED_MARK, PUSH_SEEN_MARK
 from .order_backlog import RunStateStore, report_parser
-from .order_sync import SYNC_FLOW, _parts
+from .order_sync import SYNC_FLOW, _parts, failed_report
 
 __all__ = ["DEFERRED_MARK", "PUSH_SEEN_MARK", "REPORT_EVERY", "REPORT_FLOW", "report_due", "report_tick"]
 
@@ -90,15 +90,8 @@ def report_tick(hub: Hub, connection_id: int, *, force: bool = False) -> RunRepo
             states.save(replace(state, next_at=(now + timedelta(seconds=wait)).isoformat()), counts)
             return report
         report = replace(report, status="partial" if counts.errors else "done")
-    except Throttled as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=True, retry_after=exc.retry_after)
-    except AuthError as exc:
-        report = replace(report, status="failed", error=f"Amazon refused the authorization: {exc}",
-                         retryable=exc.retryable)
-    except AmazonError as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=exc.retryable)
-    except (backlog.ReportFailed, ConfigError) as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=False)
+    except (AmazonError, backlog.ReportFailed, ConfigError) as exc:
+        report = failed_report(report, exc)
     with hub.store.uow() as session:
         sync_runs.finish_run(session, run_id, status=report.status, now=hub.now(), error=report.error,
                              counts={**counts.as_dict(), "retryable": report.retryable,

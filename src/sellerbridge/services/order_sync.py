@@ -186,15 +186,8 @@ def _run(hub: Hub, connection_id: int, flow_name: str, work: Callable[[RunCounts
     report = RunReport(flow_name, connection_id, "done", counts, run_id)
     try:
         work(counts)
-    except Throttled as exc:  # G1: never a failure of the hub, the scheduler runs it again
-        report = replace(report, status="failed", error=str(exc), retryable=True, retry_after=exc.retry_after)
-    except AuthError as exc:
-        report = replace(report, status="failed", error=f"Amazon refused the authorization: {exc}",
-                         retryable=exc.retryable)
-    except AmazonError as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=exc.retryable)
-    except ConfigError as exc:
-        report = replace(report, status="failed", error=str(exc), retryable=False)
+    except (AmazonError, ConfigError) as exc:
+        report = failed_report(report, exc)
     except BaseException as exc:
         _finish(hub, replace(report, status="failed", error=f"interrupted: {type(exc).__name__}"))
         raise
@@ -206,6 +199,20 @@ def _run(hub: Hub, connection_id: int, flow_name: str, work: Callable[[RunCounts
         with hub.store.uow() as session:  # shown with the connection, for the operator (A4, A5)
             connections.update_connection(session, connection_id, last_error=report.error, now=hub.now())
     return report
+
+
+def failed_report(report: RunReport, exc: Exception) -> RunReport:
+    """How a run ends that Amazon or the connection stopped (H2). Throttled (G1) is never the hub's
+    failure: retryable, with Amazon's hint, and the scheduler runs it again. Anything that is not an
+    AmazonError (ConfigError, a report Amazon could not produce) needs a person: not retryable."""
+    if isinstance(exc, Throttled):
+        return replace(report, status="failed", error=str(exc), retryable=True, retry_after=exc.retry_after)
+    if isinstance(exc, AuthError):
+        return replace(report, status="failed", error=f"Amazon refused the authorization: {exc}",
+                       retryable=exc.retryable)
+    if isinstance(exc, AmazonError):
+        return replace(report, status="failed", error=str(exc), retryable=exc.retryable)
+    return replace(report, status="failed", error=str(exc), retryable=False)
 
 
 def _finish(hub: Hub, report: RunReport) -> None:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import DomainError
+from ..domain.moments import to_datetime
 from ..domain.order_filters import DecisionKind, OrderImportSettings, decide
 from ..domain.order_mapping import map_order
 from ..domain.orders import OrderDraft
@@ -230,12 +231,3 @@ def fetch(source: OrderSource, store: OrderStore, to_draft: Mapper, order_ids: I
             progress(counts)
     return counts
 
-
-def to_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None

@@ -41,9 +41,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..domain.errors import DomainError
+from ..domain.moments import to_datetime
 from ..domain.orders import Fulfillment, OrderDraft, OrderStatus
 from ..domain.ports import OrderStore, RunCounts, SearchPage
-from .orders import Mapper, included_data, store_draft, store_payloads, to_datetime
+from .orders import Mapper, included_data, store_draft, store_payloads
 
 REPORT_TYPE = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
 # The statuses the actionable report lists for MFN orders; other selected statuses come from search.
