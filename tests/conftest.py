@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import confinement
 from tests.support.pg import (  # noqa: F401  (fixtures: real SQLite and PostgreSQL databases)
     db_key,
     db_store,
@@ -13,6 +14,8 @@ from tests.support.pg import (  # noqa: F401  (fixtures: real SQLite and Postgre
     sqlite_template,
 )
 from tests.support.sandbox import Sandbox
+
+confinement.install()  # nothing beside the checkout is read (tests/test_self_contained.py)
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Amazon's Swagger models (../shared/amazon/models) as response validators for contract tests."""
+"""Amazon's Swagger models (``tests/amazon/models``) as response validators for contract tests.
+
+Amazon's JSON schemas come from the sandbox package, which needs them at run time (one copy each);
+the two example documents from ``tests/amazon/schemas``. See ``tests/amazon/README.md``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ from typing import Any
 
 import jsonschema
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-MODELS = SHARED / "amazon" / "models"
-SCHEMAS = SHARED / "amazon" / "schemas"
+from sellerbridge import sandbox
+
+AMAZON = Path(__file__).resolve().parents[1] / "amazon"
+MODELS = AMAZON / "models"
+EXAMPLES = AMAZON / "schemas"
+SCHEMAS = Path(sandbox.__file__).resolve().parent / "schemas"
 
 MODEL_FILES = {
     "orders_2026": "orders_2026-01-01.json",
@@ -31,7 +38,8 @@ def load_model(api: str) -> dict[str, Any]:
 
 @functools.cache
 def load_schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMAS / name).read_text())
+    folder = EXAMPLES if name.endswith(".example.json") else SCHEMAS
+    return json.loads((folder / name).read_text())
 
 
 def find_operation(api: str, operation_id: str) -> tuple[str, str, dict[str, Any]]:

@@ -32,7 +32,7 @@ class UsagePlan:
 
 
 # Amazon's published default (rate per second, burst) for the operations the hub uses, as written
-# in each operation's description in Amazon's models (../shared/amazon/models, August 2026).
+# in each operation's description in Amazon's models (tests/amazon/models, August 2026).
 # Orders v0 and 2026-01-01 both have a ``getOrder``: the v0 one is ``getOrderV0`` here.
 USAGE_PLANS: dict[str, UsagePlan] = {name: UsagePlan(rate, burst) for name, (rate, burst) in {
     # Orders 2026-01-01

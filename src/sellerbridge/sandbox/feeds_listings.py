@@ -45,7 +45,7 @@ MESSAGE_SCHEMA = "The provided message did not meet the schema validation requir
 
 @functools.cache
 def schema(name: str) -> dict[str, Any]:
-    """One of Amazon's schemas packaged with the sandbox (never read from ../shared at run time)."""
+    """One of Amazon's schemas packaged with the sandbox (the product reads nothing outside its package)."""
     return json.loads(resources.files(__package__).joinpath("schemas", name).read_text(encoding="utf-8"))
 
 

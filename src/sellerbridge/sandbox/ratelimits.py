@@ -1,7 +1,7 @@
 """Amazon's usage plans: a token bucket per (seller, operation) (I4, G1).
 
 Default rate (requests per second) and burst are those published in each operation's description
-in Amazon's models (``../shared/amazon/models``, August 2026); a test checks this table against
+in Amazon's models (``tests/amazon/models``, August 2026); a test checks this table against
 them. Amazon raises limits for large sellers, so a seller may carry overrides.
 
 A bucket starts full (burst tokens), refills at ``rate`` tokens per simulated second, and a request
