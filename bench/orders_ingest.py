@@ -35,11 +35,11 @@ from tests.flows.support import RemoteSandboxClock, seed_hub
 from tests.support.pg import pg_schema
 from tests.support.sandbox import Sandbox, live_server
 
-from sellerbridge.amazon.mappers import to_order_draft
+from sellerbridge.amazon.orders.v2026 import to_order_draft
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
-from sellerbridge.db.order_store import DbOrderStore
-from sellerbridge.domain.ports import RunCounts
+from sellerbridge.db.stores.orders import DbOrderStore
+from sellerbridge.domain.ports.orders import RunCounts
 from sellerbridge.settings import Settings
 from sellerbridge.sync import orders as flow
 

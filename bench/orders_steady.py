@@ -44,7 +44,7 @@ from tests.flows.support import seed_hub
 from tests.flows.test_orders_push import Queue, _subscribe
 from tests.support.sandbox import Sandbox, live_server
 
-from sellerbridge.amazon.notifications import parse_order_change
+from sellerbridge.amazon.notifications.parse import parse_order_change
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
 from sellerbridge.services.intake import OrderIntake

@@ -12,16 +12,16 @@ from datetime import datetime
 
 import redis
 
-from .amazon.auth import SellerCredentials
-from .amazon.calllog import CallRecord
-from .amazon.clock import Clock, ScaledClock, SystemClock
 from .amazon.gateway import AmazonGateway
 from .amazon.regions import ConnectionEndpoints
-from .amazon.throttle import BucketStore, InProcessBucketStore
-from .amazon.throttle_redis import RedisBucketStore
+from .amazon.transport.auth import SellerCredentials
+from .amazon.transport.calllog import CallRecord
+from .amazon.transport.throttle import BucketStore, InProcessBucketStore
+from .amazon.transport.throttle_redis import RedisBucketStore
 from .db.repositories import api_calls, connections
 from .db.store import Store, open_store
-from .domain.errors import ConfigError
+from .domain.common.clock import Clock, ScaledClock, SystemClock
+from .domain.common.errors import ConfigError
 from .settings import Settings
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sellerbridge.db.repositories import customers, error_log, orders, outbox
-from sellerbridge.domain.orders import Buyer
+from sellerbridge.domain.orders.model import Buyer
 from tests.support.db_samples import T0, add_connection, draft
 
 AWKWARD = ["plain", 'q"uote', "back\\slash", "new\nline\ttab", "{NULL}", "a,b", "  spaced  ", "Königstraße 山田 😀",

@@ -13,8 +13,8 @@ from sellerbridge.db.errors import DuplicateOrder, StaleOrder
 from sellerbridge.db.repositories import catalog, holds, orders
 from sellerbridge.db.repositories.orders import LineMapping, OrderFilter, OrderMapping
 from sellerbridge.db.store import Store
-from sellerbridge.domain.errors import DomainError
-from sellerbridge.domain.orders import Fulfillment, OrderStatus
+from sellerbridge.domain.common.errors import DomainError
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus
 from tests.support.db_samples import BUYER_NAME, GIFT, PHONE, STREET, T0, add_connection, draft, usd
 
 

@@ -192,7 +192,7 @@ def test_i2_an_api_key_is_shown_once_verified_by_hash_and_revocable(db_store):
 
 
 def test_b5_a_page_of_buyers_is_matched_and_created_in_one_go(db_store):
-    from sellerbridge.domain.orders import Buyer
+    from sellerbridge.domain.orders.model import Buyer
 
     box = db_store.box
     with db_store.uow() as s:

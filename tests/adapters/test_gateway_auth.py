@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from sellerbridge.amazon.auth import RestrictedResource
 from sellerbridge.amazon.errors import AmazonError, AuthError
 from sellerbridge.amazon.gateway import AmazonGateway
 from sellerbridge.amazon.regions import ConnectionEndpoints
-from sellerbridge.amazon.throttle import InProcessBucketStore
+from sellerbridge.amazon.transport.auth import RestrictedResource
+from sellerbridge.amazon.transport.throttle import InProcessBucketStore
 from tests.adapters.test_gateway_support import (
     CallLog,
     OwnClock,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from sellerbridge.amazon.calllog import EXCERPT_LIMIT, Redactor, redact
+from sellerbridge.amazon.transport.calllog import EXCERPT_LIMIT, Redactor, redact
 from tests.adapters.test_gateway_support import CallLog, create_orders, make_gateway, served_sandbox
 
 PII_DATA = ("BUYER", "RECIPIENT", "FULFILLMENT")
@@ -108,7 +108,7 @@ def test_a3_importing_the_sdk_and_building_gateways_leaves_the_process_logging_a
     # spapi calls logging.basicConfig(INFO) on import and each Configuration() adds stream handlers to
     # the spapi and urllib3 loggers: an SDK debug line could then print a request to stderr.
     code = ("import logging; root = logging.getLogger(); before = (root.level, len(root.handlers)); "
-            "from sellerbridge.amazon.sdk import SdkWire; "
+            "from sellerbridge.amazon.transport.sdk import SdkWire; "
             "SdkWire('http://a.invalid', 5)._client(); SdkWire('http://b.invalid', 5)._client(); "
             "print(before, (root.level, len(root.handlers)), "
             "[([type(h).__name__ for h in logging.getLogger(n).handlers], logging.getLogger(n).level) "

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sellerbridge.amazon.clock import Clock, ScaledClock, SystemClock
 from sellerbridge.amazon.regions import (
     LWA_TOKEN_URL,
     ConnectionEndpoints,
@@ -15,7 +14,8 @@ from sellerbridge.amazon.regions import (
     marketplace,
     region_of,
 )
-from sellerbridge.domain.errors import ConfigError
+from sellerbridge.domain.common.clock import Clock, ScaledClock, SystemClock
+from sellerbridge.domain.common.errors import ConfigError
 from tests.adapters.test_gateway_support import CallLog, create_orders, make_gateway, throttled
 from tests.support.sandbox import Sandbox, live_server
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sellerbridge.amazon.errors import AmazonError
-from sellerbridge.domain.orders import Fulfillment, OrderStatus
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus
 from tests.adapters.test_gateway_support import CallLog, create_orders, make_gateway, served_sandbox
 
 pytestmark = pytest.mark.server

@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from sellerbridge.amazon import documents
 from sellerbridge.amazon.errors import AmazonError
+from sellerbridge.amazon.transport import documents
 from tests.adapters.test_gateway_support import GENEROUS_PLANS, CallLog, create_orders, make_gateway, served_sandbox
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"

@@ -13,7 +13,7 @@ import pytest
 from sellerbridge.amazon.errors import AmazonError
 from sellerbridge.amazon.gateway import AmazonGateway
 from sellerbridge.amazon.regions import ConnectionEndpoints
-from sellerbridge.amazon.throttle import InProcessBucketStore
+from sellerbridge.amazon.transport.throttle import InProcessBucketStore
 from tests.adapters.test_gateway_support import (
     CallLog,
     SandboxClock,

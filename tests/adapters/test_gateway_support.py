@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sellerbridge.amazon.auth import SellerCredentials
-from sellerbridge.amazon.calllog import CallRecord
 from sellerbridge.amazon.gateway import AmazonGateway
 from sellerbridge.amazon.regions import ConnectionEndpoints
-from sellerbridge.amazon.throttle import BucketStore, InProcessBucketStore
+from sellerbridge.amazon.transport.auth import SellerCredentials
+from sellerbridge.amazon.transport.calllog import CallRecord
+from sellerbridge.amazon.transport.throttle import BucketStore, InProcessBucketStore
 from tests.support.sandbox import Sandbox, SellerCreds, live_server
 
 # Plans high enough that a test about something else is never paced by them.

@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from sellerbridge.amazon.errors import Throttled
-from sellerbridge.amazon.throttle import (
+from sellerbridge.amazon.transport.throttle import (
     OPERATION_PRIORITIES,
     USAGE_PLANS,
     InProcessBucketStore,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from sellerbridge.amazon.auth import SellerCredentials
-from sellerbridge.amazon.clock import SystemClock
 from sellerbridge.amazon.errors import AmazonError, AuthError
+from sellerbridge.amazon.notifications.subscriptions import (
+    route_sandbox_queue,
+    subscribe_order_change,
+    unsubscribe_order_change,
+)
 from sellerbridge.amazon.regions import ConnectionEndpoints
-from sellerbridge.amazon.subscriptions import route_sandbox_queue, subscribe_order_change, unsubscribe_order_change
+from sellerbridge.amazon.transport.auth import SellerCredentials
+from sellerbridge.domain.common.clock import SystemClock
 from tests.support.sandbox import Sandbox, live_server
 
 pytestmark = pytest.mark.server

@@ -19,8 +19,8 @@ import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerbridge.amazon.throttle import InProcessBucketStore, bucket_key
-from sellerbridge.amazon.throttle_redis import RedisBucketStore
+from sellerbridge.amazon.transport.throttle import InProcessBucketStore, bucket_key
+from sellerbridge.amazon.transport.throttle_redis import RedisBucketStore
 from tests.support.redis_db import redis_url, require_redis
 
 # The hub, the gateway and the sandbox are imported inside the tests that use them: the worker

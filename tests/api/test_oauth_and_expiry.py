@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from sellerbridge.api.app import create_api
-from sellerbridge.domain.errors import ConfigError
+from sellerbridge.domain.common.errors import ConfigError
 from sellerbridge.services import api_keys, connections, oauth, order_sync
 from tests.flows.support import World
 from tests.support.sandbox import free_port

@@ -12,7 +12,7 @@ from sellerbridge.cli import context
 from sellerbridge.cli.main import app
 from sellerbridge.db.repositories import order_reads, orders, pii
 from sellerbridge.db.tables import order_lines
-from sellerbridge.domain.orders import OrderStatus
+from sellerbridge.domain.orders.model import OrderStatus
 from sellerbridge.services.order_sync import sync_orders
 from sellerbridge.services.pii import purge_pii
 from tests.flows.support import World

@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sellerbridge.domain.money import Money
+from sellerbridge.domain.common.money import Money
 
 GOLDEN = Path(__file__).parent / "golden"
 

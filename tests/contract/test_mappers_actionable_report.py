@@ -8,8 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerbridge.amazon.mappers import MappingError, decode_report, parse_actionable_orders, to_order_draft
-from sellerbridge.domain.orders import Fulfillment, OrderStatus, ServiceLevel
+from sellerbridge.amazon.orders.v2026 import to_order_draft
+from sellerbridge.amazon.reports.actionable_orders import parse_actionable_orders
+from sellerbridge.amazon.reports.flatfile import decode_report
+from sellerbridge.amazon.wire import MappingError
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus, ServiceLevel
 from tests.contract.mapper_support import assert_golden, load_text, plain
 from tests.contract.test_mappers_orders_v2026 import get_order
 from tests.sandbox.reports_support import (

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sellerbridge.amazon.mappers import MappingError, to_order_draft, to_order_draft_from_v0
-from sellerbridge.domain.orders import OrderStatus
+from sellerbridge.amazon.orders.v0 import to_order_draft_from_v0
+from sellerbridge.amazon.orders.v2026 import to_order_draft
+from sellerbridge.amazon.wire import MappingError
+from sellerbridge.domain.orders.model import OrderStatus
 from tests.contract.test_mappers_orders_v2026 import create_orders, get_order
 
 V0 = "/orders/v0/orders"

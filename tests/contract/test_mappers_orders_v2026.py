@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sellerbridge.amazon.mappers import MappingError, to_order_draft
-from sellerbridge.domain.money import Money
-from sellerbridge.domain.orders import Fulfillment, OrderDraft, OrderStatus, ServiceLevel
+from sellerbridge.amazon.orders.v2026 import to_order_draft
+from sellerbridge.amazon.wire import MappingError
+from sellerbridge.domain.common.money import Money
+from sellerbridge.domain.orders.model import Fulfillment, OrderDraft, OrderStatus, ServiceLevel
 from tests.contract.mapper_support import assert_golden, load_json, plain
 
 INCLUDED = "BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sellerbridge.amazon.mappers import to_order_draft
-from sellerbridge.domain.order_filters import DecisionKind, OrderImportSettings, decide
-from sellerbridge.domain.order_mapping import CatalogItem, CustomerAction, map_order
-from sellerbridge.domain.orders import Fulfillment, ServiceLevel
-from sellerbridge.domain.ship_methods import ShipMethodChooser, ShipMethodOption
+from sellerbridge.amazon.orders.v2026 import to_order_draft
+from sellerbridge.domain.orders.filters import DecisionKind, OrderImportSettings, decide
+from sellerbridge.domain.orders.mapping import CatalogItem, CustomerAction, map_order
+from sellerbridge.domain.orders.model import Fulfillment, ServiceLevel
+from sellerbridge.domain.orders.ship_methods import ShipMethodChooser, ShipMethodOption
 from tests.contract.test_mappers_orders_v2026 import create_orders, get_order
 
 

@@ -12,9 +12,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerbridge.amazon.mappers import MappingError
-from sellerbridge.amazon.mappers.wire import Node
-from sellerbridge.domain.money import Money
+from sellerbridge.amazon.wire import MappingError, Node
+from sellerbridge.domain.common.money import Money
 
 KEY = "k"
 leaves = (st.none() | st.booleans() | st.integers(-3, 2_000_000) | st.floats(allow_nan=True) | st.text(max_size=8)

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from sellerbridge.bootstrap import Hub, build_hub
 from sellerbridge.db.repositories import catalog, connections, shipping, sync_runs
-from sellerbridge.domain.orders import ServiceLevel
+from sellerbridge.domain.orders.model import ServiceLevel
 from sellerbridge.settings import Settings
 from tests.support.sandbox import Sandbox, SellerCreds
 

@@ -12,8 +12,8 @@ import pytest
 
 from sellerbridge.db.repositories import jobs as repo
 from sellerbridge.db.repositories import sync_runs
-from sellerbridge.domain.errors import ConfigError
-from sellerbridge.domain.ports import RunCounts, RunReport
+from sellerbridge.domain.common.errors import ConfigError
+from sellerbridge.domain.ports.orders import RunCounts, RunReport
 from sellerbridge.jobs import manage
 from sellerbridge.jobs.queue import depth, key_of, make_huey
 from sellerbridge.jobs.runner import INTERRUPTED, LEASE_TTL, next_run, run_job

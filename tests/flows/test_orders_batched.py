@@ -15,11 +15,11 @@ from functools import partial
 import pytest
 from sqlalchemy import text
 
-from sellerbridge.amazon.mappers import to_order_draft
-from sellerbridge.db.order_store import DbOrderStore
-from sellerbridge.domain.order_filters import decide
-from sellerbridge.domain.order_mapping import map_order
-from sellerbridge.domain.ports import RunCounts
+from sellerbridge.amazon.orders.v2026 import to_order_draft
+from sellerbridge.db.stores.orders import DbOrderStore
+from sellerbridge.domain.orders.filters import decide
+from sellerbridge.domain.orders.mapping import map_order
+from sellerbridge.domain.ports.orders import RunCounts
 from sellerbridge.services.order_sync import fetch_orders, sync_orders
 from sellerbridge.sync import orders as flow
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sellerbridge.amazon.notifications import parse_order_change
+from sellerbridge.amazon.notifications.parse import parse_order_change
 from sellerbridge.db.repositories import connections
 from sellerbridge.services.order_sync import fetch_orders, preview_order, sync_orders
 from tests.support.sandbox import live_server

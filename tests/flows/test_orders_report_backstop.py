@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from sellerbridge.amazon.notifications import parse_order_change
+from sellerbridge.amazon.notifications.parse import parse_order_change
 from sellerbridge.services.intake import OrderIntake
 from sellerbridge.services.order_report import REPORT_EVERY, REPORT_FLOW, report_due, report_tick
 from sellerbridge.services.order_sync import fetch_orders, sync_orders

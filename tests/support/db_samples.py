@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sellerbridge.db.repositories import connections
-from sellerbridge.domain.money import Money
-from sellerbridge.domain.orders import (
+from sellerbridge.domain.common.money import Money
+from sellerbridge.domain.orders.model import (
     Address,
     Buyer,
     Fulfillment,

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, text
 
 from sellerbridge.bootstrap import Hub
 from sellerbridge.db.repositories import catalog, connections, shipping
-from sellerbridge.domain.orders import ServiceLevel
+from sellerbridge.domain.orders.model import ServiceLevel
 
 SELECTED = ("Unshipped", "PartiallyShipped")  # the default statuses (B2), in Amazon's words
 HUB_STATUS = {"Pending": "pending", "Unshipped": "unshipped", "PartiallyShipped": "partially_shipped",

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sellerbridge.domain.money import Money
-from sellerbridge.domain.orders import (
+from sellerbridge.domain.common.money import Money
+from sellerbridge.domain.orders.model import (
     Address,
     Buyer,
     Fulfillment,

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from sellerbridge.api import routes_public
+from sellerbridge.api.routers import public as routes_public
 from sellerbridge.cli.main import app
 from sellerbridge.db.engine import alembic_config, current_revision, make_engine
 from sellerbridge.settings import Settings

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerbridge.domain.money import CurrencyMismatch, Money
+from sellerbridge.domain.common.money import CurrencyMismatch, Money
 
 
 def test_money_parses_amazons_amount_strings_exactly():

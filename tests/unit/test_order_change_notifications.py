@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sellerbridge.amazon.notifications import NotificationError, parse_order_change
+from sellerbridge.amazon.notifications.parse import NotificationError, parse_order_change
 from tests.support.models import load_schema
 
 EXAMPLE = load_schema("OrderChangeNotification.json")["examples"][0]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sellerbridge.domain.order_filters import (
+from sellerbridge.domain.orders.filters import (
     DEFAULT_CHANNELS,
     DEFAULT_STATUSES,
     DecisionKind,
@@ -17,7 +17,7 @@ from sellerbridge.domain.order_filters import (
     SkipReason,
     decide,
 )
-from sellerbridge.domain.orders import Fulfillment, OrderStatus
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus
 from tests.unit.order_builders import PLACED, draft, line
 
 S = OrderStatus

@@ -6,16 +6,11 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from sellerbridge.domain.errors import DomainError
-from sellerbridge.domain.order_filters import ImportMode, OrderImportSettings, ProductCode
-from sellerbridge.domain.order_mapping import (
-    CatalogItem,
-    CustomerAction,
-    hash_email,
-    map_order,
-)
-from sellerbridge.domain.orders import Fulfillment, OrderStatus, ServiceLevel
-from sellerbridge.domain.ship_methods import ShipMethodChooser, ShipMethodOption
+from sellerbridge.domain.common.errors import DomainError
+from sellerbridge.domain.orders.filters import ImportMode, OrderImportSettings, ProductCode
+from sellerbridge.domain.orders.mapping import CatalogItem, CustomerAction, hash_email, map_order
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus, ServiceLevel
+from sellerbridge.domain.orders.ship_methods import ShipMethodChooser, ShipMethodOption
 from tests.unit.order_builders import ADDRESS, draft, line, usd
 
 S = OrderStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sellerbridge.domain.ports import StoredOrder
+from sellerbridge.domain.ports.orders import StoredOrder
 from sellerbridge.sync.order_push import ChangeHint, PushQueue, skip_reason
 
 T = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

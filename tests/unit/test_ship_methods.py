@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerbridge.domain.errors import DomainError
-from sellerbridge.domain.orders import ServiceLevel
-from sellerbridge.domain.ship_methods import Rate, RateTable, ShipMethodChooser, ShipMethodOption
+from sellerbridge.domain.common.errors import DomainError
+from sellerbridge.domain.orders.model import ServiceLevel
+from sellerbridge.domain.orders.ship_methods import Rate, RateTable, ShipMethodChooser, ShipMethodOption
 
 STD, EXP = ServiceLevel.STANDARD, ServiceLevel.EXPEDITED
 

@@ -5,7 +5,7 @@ path: the hub's token bucket for (seller, region, operation), a fresh LWA token 
 Data Token for PII), Amazon's official SDK to build and send the request, our retry rules
 (``retry.py``) and one redacted call-log record per attempt (``calllog.py``). Answers come back as
 plain JSON (dicts and lists, Amazon's field names) or small dataclasses: no SDK model leaves here,
-and the wire-to-domain mapping is ``amazon/mappers``' job.
+and the wire-to-domain mapping is ``amazon/orders``' job.
 
 Amazon's rules met here (docs/amazon-quirks.md): ``searchOrders`` page requests repeat every
 original parameter with ``paginationToken``; ``createdBefore``/``lastUpdatedBefore`` must be two
@@ -27,18 +27,18 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from sellerbridge.domain.orders import Fulfillment, OrderStatus
-from sellerbridge.domain.ports import SearchPage  # one searchOrders page: the type the order flow's port names
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus
+from sellerbridge.domain.ports.orders import SearchPage  # one searchOrders page: the type the order flow's port names
 
-from . import documents
-from .auth import LwaTokenCache, RdtCache, RdtKey, RestrictedResource, SellerCredentials, rdt_key
-from .calllog import CallRecord, CallSink, Redactor, strip_query
-from .clock import Clock
+from ..domain.common.clock import Clock
 from .errors import AmazonError, AuthError, Throttled
 from .regions import ConnectionEndpoints
-from .retry import THROTTLE_DEADLINE_SECONDS, Answer, Call, CallRunner
-from .sdk import SdkWire
-from .throttle import BucketStore, Priority, UsagePlan
+from .transport import documents
+from .transport.auth import LwaTokenCache, RdtCache, RdtKey, RestrictedResource, SellerCredentials, rdt_key
+from .transport.calllog import CallRecord, CallSink, Redactor, strip_query
+from .transport.calls import THROTTLE_DEADLINE_SECONDS, Answer, Call, CallRunner
+from .transport.sdk import SdkWire
+from .transport.throttle import BucketStore, Priority, UsagePlan
 
 __all__ = ["DEFAULT_INCLUDED_DATA", "AmazonGateway", "ConnectionCheck", "SearchPage"]
 

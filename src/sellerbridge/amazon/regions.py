@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from sellerbridge.domain.errors import ConfigError
+from sellerbridge.domain.common.errors import ConfigError
 
 
 class Region(StrEnum):

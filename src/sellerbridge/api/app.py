@@ -15,10 +15,14 @@ from fastapi.responses import JSONResponse
 
 from ..bootstrap import Hub
 from ..db.errors import DuplicateConnection, DuplicateName, NotFound
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 from ..services.intake import DEFAULT_WORKERS, OrderIntake, intake_token
 from ..services.oauth import OAuthError
-from . import routes_connections, routes_data, routes_health, routes_jobs, routes_public
+from .routers import connections as routes_connections
+from .routers import data as routes_data
+from .routers import health as routes_health
+from .routers import jobs as routes_jobs
+from .routers import public as routes_public
 
 
 def create_api(hub: Hub, *, intake_workers: int = DEFAULT_WORKERS, seller_central_url: str | None = None) -> FastAPI:

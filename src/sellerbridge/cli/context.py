@@ -22,7 +22,7 @@ from rich.table import Table
 
 from ..bootstrap import Hub, build_hub
 from ..db.errors import DuplicateConnection, DuplicateName, NotFound
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 from ..settings import Settings
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_PARTIAL = 1, 2, 3, 4

@@ -35,7 +35,7 @@ from ..api.app import create_api
 from ..bootstrap import Hub, build_hub
 from ..db.repositories import catalog, shipping
 from ..db.repositories import jobs as job_repo
-from ..domain.orders import ServiceLevel
+from ..domain.orders.model import ServiceLevel
 from ..jobs.queue import QUEUE_FILE, make_huey
 from ..jobs.scheduler import Scheduler
 from ..jobs.worker import Worker

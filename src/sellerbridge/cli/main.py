@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import apikey, connection, demo, errors, jobs, orders, pii, runtime, sandbox, sync, web
+from . import apikey, connection, demo, errors, jobs, orders, pii, runtime, sandbox, sync
+from . import serve as web
 
 app = typer.Typer(no_args_is_help=True, help="sellerbridge: Amazon Seller Central <-> your back office.")
 app.add_typer(sandbox.app, name="sandbox")

@@ -12,10 +12,10 @@ from typing import Any
 
 from ..bootstrap import Hub
 from ..db.repositories import jobs as repo
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 from ..services import connections as connection_service
-from .flows import FLOWS
-from .flows import flow as flow_named
+from .registry import FLOWS
+from .registry import flow as flow_named
 from .scheduler import ensure_jobs
 
 MIN_EVERY_SECONDS = 10

@@ -24,8 +24,8 @@ from sqlalchemy import update
 from ..bootstrap import Hub
 from ..db.repositories import jobs as repo
 from ..db.tables import sync_runs as runs_table
-from ..domain.ports import RunReport
-from .flows import flow as flow_named
+from ..domain.ports.orders import RunReport
+from .registry import flow as flow_named
 
 LEASE_TTL = timedelta(seconds=60)  # of the hub's clock
 HEARTBEAT_POLL = 0.2  # real seconds between looks at the lease's age (renewed at a third of its TTL)

@@ -1,6 +1,6 @@
 """The scheduler: puts due jobs on the queue, each once (G3).
 
-Every tick: make sure every active connection has its jobs (defaults from jobs/flows.py), then for
+Every tick: make sure every active connection has its jobs (defaults from jobs/registry.py), then for
 each due job win its queueing claim (one atomic UPDATE) and only then enqueue it. Two schedulers, or
 a scheduler restarted mid-tick, cannot queue a job twice; a job whose queued task was lost (a worker
 killed between dequeue and lease, a Redis flush) is queued again once its claim is ``QUEUE_STALE``.
@@ -17,8 +17,8 @@ from huey import Huey
 from ..bootstrap import Hub
 from ..db.repositories import connections
 from ..db.repositories import jobs as repo
-from .flows import FLOWS
 from .queue import enqueue
+from .registry import FLOWS
 
 TICK_SECONDS = 1.0  # real seconds between ticks
 ENSURE_EVERY_TICKS = 15  # new connections get their jobs within this many ticks

@@ -13,7 +13,7 @@ from datetime import timedelta
 from ..bootstrap import Hub
 from ..db.repositories import api_keys as repo
 from ..db.repositories.api_keys import ApiKeyRecord
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 
 LEVELS = {"viewer": 1, "operator": 2, "admin": 3}  # each level includes the ones below it
 VIEW_PII = "view_pii"

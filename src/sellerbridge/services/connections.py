@@ -25,8 +25,8 @@ from ..amazon.regions import ConnectionEndpoints, marketplace
 from ..bootstrap import Hub
 from ..db.repositories import connections as repo
 from ..db.repositories.connections import KEEP, ConnectionRecord
-from ..domain.errors import ConfigError
-from ..domain.order_filters import OrderImportSettings
+from ..domain.common.errors import ConfigError
+from ..domain.orders.filters import OrderImportSettings
 
 AUTHORIZATION_LIFETIME = timedelta(days=365)  # A4: Amazon's seller authorization lasts 12 months
 EXPIRY_WARNING_DAYS = (30, 7, 1)  # A4: warn this many days before, once each

@@ -14,7 +14,7 @@ from ..bootstrap import Hub
 from ..db.errors import NotFound
 from ..db.repositories import error_log
 from ..db.repositories.error_log import ErrorRecord
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 from . import connections as connection_service
 from .orders import jsonable
 

@@ -26,7 +26,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..amazon.notifications import OrderChanged
+from ..amazon.notifications.parse import OrderChanged
 from ..bootstrap import Hub
 from ..db.repositories import connections as repo
 from ..db.repositories import order_reads, watermarks

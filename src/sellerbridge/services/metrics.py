@@ -37,10 +37,10 @@ from sqlalchemy import BigInteger, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..bootstrap import Hub
-from ..db.order_page import ORDER_CREATED
 from ..db.repositories.sync_runs import FINISHED
+from ..db.stores.order_batch import ORDER_CREATED
 from ..db.tables import connections, error_log, orders, outbox, sp_api_calls, sync_runs
-from ..db.tables_connections import CONNECTION_STATUSES
+from ..db.tables.connections import CONNECTION_STATUSES
 from .prometheus_text import Family, render
 
 log = logging.getLogger(__name__)

@@ -21,13 +21,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..amazon import subscriptions as amazon
-from ..amazon.auth import SellerCredentials
+from ..amazon.notifications import subscriptions as amazon
 from ..amazon.regions import ConnectionEndpoints
+from ..amazon.transport.auth import SellerCredentials
 from ..bootstrap import Hub
 from ..db.repositories import connections as repo
 from ..db.repositories.connections import ConnectionRecord
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 from ..settings import Settings
 from . import connections as connection_service
 from .intake import intake_token

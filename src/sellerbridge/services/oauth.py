@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..amazon.auth import exchange_authorization_code
 from ..amazon.errors import AuthError
 from ..amazon.regions import ConnectionEndpoints, marketplace
+from ..amazon.transport.auth import exchange_authorization_code
 from ..bootstrap import Hub
 from ..db.crypto import load_or_create_key
 from ..db.repositories import connections as repo
 from ..db.repositories.connections import ConnectionRecord
-from ..domain.errors import ConfigError
+from ..domain.common.errors import ConfigError
 from . import connections as service
 
 STATE_LIFETIME = timedelta(hours=1)  # the seller approves within minutes; an old state is refused

@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import update
 
 from ..amazon.errors import AmazonError
-from ..amazon.mappers import parse_actionable_orders
+from ..amazon.reports.actionable_orders import parse_actionable_orders
 from ..bootstrap import Hub
 from ..db.repositories import connections, sync_runs
 from ..db.tables import sync_runs as runs_table
-from ..domain.errors import ConfigError
-from ..domain.orders import OrderDraft
-from ..domain.ports import RunCounts, RunReport
+from ..domain.common.errors import ConfigError
+from ..domain.orders.model import OrderDraft
+from ..domain.ports.orders import RunCounts, RunReport
 from ..sync import orders_backlog as backlog
 from .order_sync import _parts, failed_report
 

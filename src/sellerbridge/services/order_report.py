@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from ..amazon.errors import AmazonError
 from ..bootstrap import Hub
 from ..db.repositories import connections, sync_runs, watermarks
-from ..domain.errors import ConfigError
-from ..domain.ports import RunCounts, RunReport
+from ..domain.common.errors import ConfigError
+from ..domain.ports.orders import RunCounts, RunReport
 from ..sync import orders_backlog as backlog
 from ..sync.order_push import DEFERRED_MARK, PUSH_SEEN_MARK
 from .order_backlog import RunStateStore, report_parser

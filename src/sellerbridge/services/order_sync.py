@@ -26,16 +26,16 @@ from functools import partial
 from typing import Any
 
 from ..amazon.errors import AmazonError, AuthError, Throttled
-from ..amazon.mappers import to_order_draft
+from ..amazon.orders.v2026 import to_order_draft
 from ..bootstrap import Hub
-from ..db.order_store import ERROR_KIND, DbOrderStore
 from ..db.repositories import connections, error_log, sync_runs
-from ..domain.errors import ConfigError, DomainError
-from ..domain.money import Money
-from ..domain.order_filters import DecisionKind, decide
-from ..domain.order_mapping import MappedOrder, map_order
-from ..domain.orders import OrderDraft
-from ..domain.ports import RunCounts, RunReport, StoredOrder
+from ..db.stores.orders import ERROR_KIND, DbOrderStore
+from ..domain.common.errors import ConfigError, DomainError
+from ..domain.common.money import Money
+from ..domain.orders.filters import DecisionKind, decide
+from ..domain.orders.mapping import MappedOrder, map_order
+from ..domain.orders.model import OrderDraft
+from ..domain.ports.orders import RunCounts, RunReport, StoredOrder
 from ..sync import orders as flow
 
 __all__ = ["FETCH_FLOW", "SYNC_FLOW", "OrderPreview", "fetch_orders", "preview_order", "reprocess_error",

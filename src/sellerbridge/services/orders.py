@@ -20,9 +20,9 @@ from ..bootstrap import Hub
 from ..db.repositories import order_reads
 from ..db.repositories.order_reads import OrderFilter
 from ..db.repositories.order_records import AddressRecord, LineRecord, OrderDetail, OrderRecord
-from ..domain.errors import ConfigError
-from ..domain.money import Money
-from ..domain.orders import OrderStatus
+from ..domain.common.errors import ConfigError
+from ..domain.common.money import Money
+from ..domain.orders.model import OrderStatus
 from . import connections as connection_service
 
 MASK = "***"  # stands for a PII value the caller may not see (B13)

@@ -25,8 +25,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain.orders import OrderStatus
-from ..domain.ports import StoredOrder
+from ..domain.orders.model import OrderStatus
+from ..domain.ports.orders import StoredOrder
 
 DEFAULT_BOUND = 30  # a minute of getOrder at 0.5/s
 # Per-connection marks (watermarks table) that tell the report backstop how the push path fares.

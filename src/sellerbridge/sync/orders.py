@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.errors import DomainError
-from ..domain.moments import to_datetime
-from ..domain.order_filters import DecisionKind, OrderImportSettings, decide
-from ..domain.order_mapping import map_order
-from ..domain.orders import OrderDraft
-from ..domain.ports import AlreadyStored, OrderSource, OrderStore, OrderTransaction, RunCounts
+from ..domain.common.errors import DomainError
+from ..domain.common.moments import to_datetime
+from ..domain.orders.filters import DecisionKind, OrderImportSettings, decide
+from ..domain.orders.mapping import map_order
+from ..domain.orders.model import OrderDraft
+from ..domain.ports.orders import AlreadyStored, OrderSource, OrderStore, OrderTransaction, RunCounts
 
 # Amazon refuses a window end later than two minutes before now; its index also lags about that.
 SEARCH_END_MARGIN = timedelta(minutes=2)

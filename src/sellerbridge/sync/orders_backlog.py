@@ -40,10 +40,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..domain.errors import DomainError
-from ..domain.moments import to_datetime
-from ..domain.orders import Fulfillment, OrderDraft, OrderStatus
-from ..domain.ports import OrderStore, RunCounts, SearchPage
+from ..domain.common.errors import DomainError
+from ..domain.common.moments import to_datetime
+from ..domain.orders.model import Fulfillment, OrderDraft, OrderStatus
+from ..domain.ports.orders import OrderStore, RunCounts, SearchPage
 from .orders import Mapper, included_data, store_draft, store_payloads
 
 REPORT_TYPE = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"

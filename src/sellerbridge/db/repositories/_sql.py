@@ -13,7 +13,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sellerbridge.domain.money import Money
+from sellerbridge.domain.common.money import Money
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 

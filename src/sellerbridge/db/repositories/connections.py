@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..crypto import SecretBox
 from ..errors import DuplicateConnection, NotFound
 from ..tables import connections as t
-from ..tables_connections import CONNECTION_STATUSES
+from ..tables.connections import CONNECTION_STATUSES
 from ..types import utcnow
 from ._sql import upsert
 

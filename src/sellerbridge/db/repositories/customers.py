@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sellerbridge.domain.orders import Buyer
+from sellerbridge.domain.orders.model import Buyer
 
 from ..crypto import SecretBox
 from ..tables import customers as t

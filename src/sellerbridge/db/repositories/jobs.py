@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..tables_jobs import jobs as t
+from ..tables.jobs import jobs as t
 
 
 @dataclass(frozen=True, slots=True)

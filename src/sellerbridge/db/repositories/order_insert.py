@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sellerbridge.domain.errors import DomainError
-from sellerbridge.domain.orders import OrderDraft
+from sellerbridge.domain.common.errors import DomainError
+from sellerbridge.domain.orders.model import OrderDraft
 
 from ..crypto import SecretBox
 from ..errors import DuplicateOrder
 from ..tables import order_addresses, order_lines, orders
-from ..tables_orders import IMPORT_MODES
+from ..tables.orders import IMPORT_MODES
 from ..types import utcnow
 from ._sql import insert_rows
 from .order_records import OrderDetail, OrderMapping, address_from, line_from, order_from

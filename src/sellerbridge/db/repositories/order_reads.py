@@ -15,8 +15,8 @@ from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from sellerbridge.domain.orders import OrderStatus
-from sellerbridge.domain.ports import StoredOrder
+from sellerbridge.domain.orders.model import OrderStatus
+from sellerbridge.domain.ports.orders import StoredOrder
 
 from ..crypto import SecretBox
 from ..tables import order_addresses, order_lines, orders

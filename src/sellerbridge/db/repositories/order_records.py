@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sellerbridge.domain.money import Money
-from sellerbridge.domain.orders import Fulfillment, OrderStatus, ServiceLevel
+from sellerbridge.domain.common.money import Money
+from sellerbridge.domain.orders.model import Fulfillment, OrderStatus, ServiceLevel
 
 from ..crypto import SecretBox
 from ._sql import to_money

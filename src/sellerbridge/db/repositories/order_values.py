@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sellerbridge.domain.errors import DomainError
-from sellerbridge.domain.orders import OrderDraft, OrderLineDraft, OrderStatus
+from sellerbridge.domain.common.errors import DomainError
+from sellerbridge.domain.orders.model import OrderDraft, OrderLineDraft, OrderStatus
 
 from ..crypto import SecretBox
 from ._sql import amount

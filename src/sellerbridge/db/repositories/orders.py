@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from sellerbridge.domain.orders import OrderDraft, OrderStatus
+from sellerbridge.domain.orders.model import OrderDraft, OrderStatus
 
 from ..crypto import SecretBox
 from ..errors import NotFound, StaleOrder

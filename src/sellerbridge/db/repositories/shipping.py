@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from sellerbridge.domain.money import Money
+from sellerbridge.domain.common.money import Money
 
 from ..errors import DuplicateName
 from ..tables import ship_method_rules, ship_methods, ship_rates

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..tables import sync_runs as t
-from ..tables_ops import RUN_STATUSES
+from ..tables.ops import RUN_STATUSES
 from ..types import utcnow
 
 FINISHED = ("done", "partial", "failed")

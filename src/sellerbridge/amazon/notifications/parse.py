@@ -1,0 +1,84 @@
+"""Reading Amazon's ORDER_CHANGE notifications (B1 push path; docs/amazon-quirks.md).
+
+A notification is a hint, never the order's state: Amazon delivers them unordered and possibly twice
+(SQS standard queues), so the hub only takes "seller S's order O changed" from one and fetches the
+order with ``getOrder``. The body may be the notification itself or an SQS message wrapping it
+(``{"Body": "<json>"}`` or an SNS-style ``{"Message": "<json>"}``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ...domain.common.moments import to_datetime
+
+
+class NotificationError(ValueError):
+    """The body is not a notification the hub understands; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChanged:
+    seller_id: str
+    amazon_order_id: str
+    marketplace_id: str | None
+    notification_id: str | None
+    change_type: str | None
+    # From the notification's Summary/Trigger, when present: they let the intake skip a getOrder
+    # for a change the hub already stored (sync/order_push.py). Never trusted as the order's state.
+    order_status: str | None = None
+    fulfillment_type: str | None = None  # "MFN" or "AFN"
+    changed_at: datetime | None = None
+
+
+def _unwrap(body: Any) -> dict[str, Any]:
+    for _ in range(3):  # notification, or wrapped once or twice by SQS/SNS
+        if isinstance(body, (bytes, str)):
+            try:
+                body = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise NotificationError(f"not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise NotificationError("not a JSON object")
+        if "NotificationType" in body or "notificationType" in body:
+            return body
+        inner = body.get("Body", body.get("Message"))
+        if inner is None:
+            break
+        body = inner
+    raise NotificationError("no NotificationType")
+
+
+def parse_order_change(body: bytes | str | dict[str, Any]) -> OrderChanged:
+    """The order an ORDER_CHANGE notification points at; NotificationError for anything else."""
+    note = _unwrap(body)
+    kind = note.get("NotificationType") or note.get("notificationType")
+    if kind != "ORDER_CHANGE":
+        raise NotificationError(f"not an ORDER_CHANGE notification: {kind!r}")
+    payload = note.get("Payload")
+    change = payload.get("OrderChangeNotification") if isinstance(payload, dict) else None
+    if not isinstance(change, dict):
+        raise NotificationError("Payload.OrderChangeNotification missing")
+    seller_id, order_id = change.get("SellerId"), change.get("AmazonOrderId")
+    if not isinstance(seller_id, str) or not seller_id:
+        raise NotificationError("Payload.OrderChangeNotification.SellerId missing")
+    if not isinstance(order_id, str) or not order_id:
+        raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId missing")
+    summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}
+    meta = note.get("NotificationMetadata") if isinstance(note.get("NotificationMetadata"), dict) else {}
+    trigger = change.get("OrderChangeTrigger") if isinstance(change.get("OrderChangeTrigger"), dict) else {}
+    return OrderChanged(seller_id=seller_id, amazon_order_id=order_id,
+                        marketplace_id=summary.get("MarketplaceId"),
+                        notification_id=meta.get("NotificationId"),
+                        change_type=change.get("OrderChangeType"),
+                        order_status=_text(summary.get("OrderStatus")),
+                        fulfillment_type=_text(summary.get("FulfillmentType")),
+                        changed_at=to_datetime(trigger.get("TimeOfOrderChange")))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+

@@ -1,0 +1,38 @@
+"""Every table of the hub, one import away: ``from sellerbridge.db.tables import metadata, orders``.
+
+The schema is created only by the Alembic migrations (``db/migrations``); this metadata is what they
+must produce, checked by ``tests/adapters/test_db_migrations.py``.
+"""
+
+from __future__ import annotations
+
+from ..meta import metadata
+from .catalog import channel_listings, holds, items, ship_method_rules, ship_methods, ship_rates, stock, warehouses
+from .connections import api_keys, connections
+from .jobs import jobs
+from .ops import error_log, outbox, sp_api_calls, sync_runs, watermarks
+from .orders import customers, order_addresses, order_lines, orders
+
+__all__ = [
+    "api_keys",
+    "channel_listings",
+    "connections",
+    "customers",
+    "error_log",
+    "holds",
+    "items",
+    "jobs",
+    "metadata",
+    "order_addresses",
+    "order_lines",
+    "orders",
+    "outbox",
+    "ship_method_rules",
+    "ship_methods",
+    "ship_rates",
+    "sp_api_calls",
+    "stock",
+    "sync_runs",
+    "warehouses",
+    "watermarks",
+]

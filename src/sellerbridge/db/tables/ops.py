@@ -1,0 +1,115 @@
+"""Operations: watermarks, sync runs, SP-API call log, error log, outbox (B1, B11, B14, H1, H2).
+
+- ``watermarks``: one row per (connection, flow); written only in the transaction that stores what
+  was read (B1, DESIGN.md section 5).
+- ``error_log``: UNIQUE (connection_id, kind, key): the same failing document seen again bumps
+  ``count`` and ``last_seen`` instead of adding a row (H1). The payload is Amazon's document, which
+  can carry buyer PII, so it is stored encrypted (``payload_enc``, B13).
+- ``outbox``: UNIQUE (topic, key, version): one event per change of a thing. For orders the key is
+  the hub order id and the version the order's ``version``, so re-storing the same change emits
+  nothing and every real change emits exactly one event. Payloads hold no PII: the deliverer reads
+  the order when it sends.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from ..meta import metadata, one_of
+from ..types import Id, Json, UtcDateTime
+
+RUN_STATUSES = ("queued", "running", "done", "partial", "failed")  # H2
+ERROR_STATUSES = ("open", "resolved", "dismissed")  # H1
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("connection_id", Id, ForeignKey("connections.id"), nullable=False),
+    Column("flow", String(32), nullable=False),
+    Column("value", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("connection_id", "flow"),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connection_id", Id, ForeignKey("connections.id"), nullable=True),  # NULL: hub-wide jobs
+    Column("flow", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("counts", Json, nullable=True),
+    Column("error", Text, nullable=True),
+    one_of("status", RUN_STATUSES),
+    Index(None, "connection_id", "flow", "created_at"),
+)
+
+sp_api_calls = Table(
+    "sp_api_calls",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connection_id", Id, ForeignKey("connections.id"), nullable=True),  # NULL: grantless calls
+    Column("run_id", Id, ForeignKey("sync_runs.id", ondelete="SET NULL"), nullable=True),
+    Column("operation", String(64), nullable=False),
+    Column("method", String(8), nullable=True),
+    Column("path", String(500), nullable=True),  # without its query (redacted by the gateway)
+    Column("attempt", Integer, nullable=False, server_default=text("1")),  # 2 = the first retry
+    Column("status", Integer, nullable=True),  # NULL: no answer (timeout, connection error)
+    Column("rate_limit", Float, nullable=True),  # x-amzn-RateLimit-Limit, requests per second
+    Column("duration_ms", Integer, nullable=False),
+    Column("request_summary", Text, nullable=True),  # redacted by the gateway
+    Column("response_excerpt", Text, nullable=True),  # redacted by the gateway
+    Column("at", UtcDateTime, nullable=False),
+    Index(None, "connection_id", "at"),
+    Index(None, "run_id"),
+)
+
+error_log = Table(
+    "error_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connection_id", Id, ForeignKey("connections.id"), nullable=False),
+    Column("kind", String(32), nullable=False),  # order_import, shipment_confirm, feed...
+    Column("key", String(128), nullable=False),  # e.g. the Amazon order id
+    Column("code", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("where", String(255), nullable=True),
+    Column("payload_enc", Text, nullable=True),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("count", Integer, nullable=False, server_default=text("1")),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    UniqueConstraint("connection_id", "kind", "key"),
+    one_of("status", ERROR_STATUSES),
+    Index(None, "status", "last_seen"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),  # order.created, order.updated, order.cancelled...
+    Column("key", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    UniqueConstraint("topic", "key", "version"),
+    Index(None, "delivered_at", "id"),
+)
