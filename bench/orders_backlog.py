@@ -3,7 +3,7 @@
 Not a test. Serves the sandbox on loopback at Amazon's DEFAULT usage plans and runs, in the same
 process and the same run:
 
-- sellerbridge: ``services.order_backlog.backfill_orders`` (one actionable-orders report for the MFN
+- sellerbridge: the ``orders_backlog`` flow, stepped as the runtime does (one actionable-orders report for the MFN
   orders + ``searchOrders`` pages filtered to FBA) into a fresh SQLite hub;
 - a naive baseline with ``python-amazon-sp-api``: v0 ``getOrders`` pages, then ``getOrderItems`` per
   order and ``getOrderAddress`` per MFN order (with a Restricted Data Token), sleeping what the
@@ -33,12 +33,12 @@ from typing import Any
 
 from tests.adapters.sdk_clients import community_client
 from tests.flows.support import RemoteSandboxClock, seed_hub
+from tests.support.flows import backfill_orders
 from tests.support.sandbox import Sandbox, SellerCreds, live_server
 
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
 from sellerbridge.sandbox.ratelimits import DEFAULT_USAGE_PLANS
-from sellerbridge.services.order_backlog import backfill_orders
 from sellerbridge.settings import Settings
 
 RESULTS = Path(__file__).parent / "results"

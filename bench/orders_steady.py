@@ -8,12 +8,13 @@ purchase, so latency counts from the purchase time.
 
 The hub runs its own code paths, as worker threads on one SQLite file (WAL):
 
-- the poller: ``sync_orders`` every 2 minutes (the backstop, or the only API path in scenario b);
+- the poller: the ``orders`` flow every 2 minutes (the backstop, or the only API path in scenario b);
 - the push worker (scenarios a, c): ORDER_CHANGE notifications, delivered by the sandbox to a
-  loopback queue, handed to the hub's ``OrderIntake`` (its getOrder budget rules, bounded queue and
-  deferrals: sync/order_push.py), whose ``work_once`` the worker drives;
-- the reporter: ``report_tick`` every few seconds, the report backstop (services/order_report.py),
-  which asks for the actionable-orders report when the intake deferred orders or push is silent.
+  loopback queue, handed to the hub's intake (``services/intake.submit``: its getOrder budget rules,
+  the bounded queue of pending-fetch rows, deferrals), then the ``orders_fetch`` flow while rows wait
+  (what the runtime does when the intake asks for that job);
+- the reporter: the ``orders_backstop`` flow every few seconds (the job's tick), which asks for the
+  actionable-orders report when the intake deferred orders or push is silent.
 
 Both read one simulated clock: the sandbox's. A worker's ``sleep`` (a poll interval, the gateway's
 wait for a token) blocks it until the driver has moved the sandbox clock that far; the driver moves
@@ -44,14 +45,12 @@ from tests.flows.support import seed_hub
 from tests.flows.test_orders_push import Queue, _subscribe
 from tests.support.sandbox import Sandbox, live_server
 
-from sellerbridge.amazon.notifications.parse import parse_order_change
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
-from sellerbridge.services.intake import OrderIntake
-from sellerbridge.services.order_report import report_tick
-from sellerbridge.services.order_sync import sync_orders
+from sellerbridge.services import intake
 from sellerbridge.settings import Settings
 from sellerbridge.sync import orders as flow
+from sellerbridge.sync import orders_backstop, orders_fetch
 
 RESULTS = Path(__file__).parent / "results"
 STEP = 2.0  # simulated seconds per driver step at most (notifications are delivered on each step)
@@ -169,18 +168,20 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
             cid = seed_hub(hub, sandbox, base_url, creds)
             if spec["push"]:
                 _subscribe(SimpleNamespace(sandbox=sandbox, creds=creds), f"{queue_base}/queue")
+            ctx = hub.flow_context()
             clock.enter()  # the main thread runs the first poll as a worker would
-            sync_orders(hub, cid)  # nothing yet: sets the watermark
+            flow.run(ctx, cid)  # nothing yet: sets the watermark
             clock.leave()
             r = sandbox.http.patch(f"/_sandbox/sellers/{creds.seller_id}", json={"order_rate_per_hour": spec["rate"]})
             assert r.status_code == 200, r.text
             t0 = clock.now()
             until = t0 + WARMUP + timedelta(hours=hours) + TAIL
-            stats: dict[str, Any] = {"polls": 0, "poll_failed": 0, "reports": 0}
+            stats: dict[str, Any] = {"polls": 0, "poll_failed": 0, "reports": 0, "fetch_runs": 0, "fetch_failed": 0}
+            outcomes: dict[str, int] = {}
             errors: list[str] = []
 
             def poller() -> None:
-                report = sync_orders(hub, cid)
+                report = flow.run(ctx, cid)
                 stats["polls"] += 1
                 if report.status == "failed":
                     stats["poll_failed"] += 1
@@ -188,21 +189,35 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
                 else:
                     clock.sleep(poll_every)
 
-            intake = OrderIntake(hub, workers=0)  # the hub's intake; this worker drives it
-
             def pusher() -> None:
                 with queue.lock:
                     bodies, queue.bodies[:] = list(queue.bodies), []
+                asked = False
                 for body in bodies:
-                    intake.submit(parse_order_change(body))
-                if not intake.work_once():
+                    outcome = intake.submit(hub, intake.read_notification(body))
+                    outcomes[outcome.status] = outcomes.get(outcome.status, 0) + 1
+                    outcomes["deferred"] = outcomes.get("deferred", 0) + outcome.deferred
+                    asked = asked or bool(outcome.fetch)
+                if not (asked or stats["fetch_more"]):
                     clock.sleep(PUSH_IDLE)
+                    return
+                report = orders_fetch.run(ctx, cid)  # the job the intake asked the runtime for
+                stats["fetch_runs"] += 1
+                stats["fetch_more"] = report.resume_at is not None
+                if report.status == "failed":
+                    stats["fetch_failed"] += 1
+                    clock.sleep(report.retry_after or PUSH_IDLE)
 
             def reporter() -> None:
-                report = report_tick(hub, cid)
+                report = orders_backstop.run(ctx, cid)
                 if report is not None and report.status in ("done", "partial", "failed"):
                     stats["reports"] = stats.get("reports", 0) + 1
-                clock.sleep(REPORT_TICK)
+                if report is not None and report.resume_at is not None:
+                    clock.sleep(max(REPORT_TICK, (report.resume_at - clock.now()).total_seconds()))
+                else:
+                    clock.sleep(REPORT_TICK)
+
+            stats["fetch_more"] = False
 
             wall0 = time.perf_counter()
             threads = [_worker(clock, poller, errors), _worker(clock, reporter, errors)]
@@ -220,7 +235,7 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
                 "wall_seconds": round(wall, 1), "driver_steps": steps, "worker_errors": errors,
                 "calls": {op: sum(v.values()) for op, v in calls.items()}, "calls_by_status": calls,
                 "poll_every_s": poll_every, "overlap_s": flow.OVERLAP.total_seconds(), **stats,
-                "intake": dict(intake.stats),
+                "intake": outcomes,
             })
             ok = result["p95_s"] is not None and result["p95_s"] <= spec["p95_target"] and result["lost"] == 0
             if spec["p50_target"] is not None:

@@ -1,12 +1,15 @@
 """The one place that builds settings, store, clock, throttle and gateways and wires them (DESIGN.md 2).
 
 CLI commands, the REST API and tests build a :class:`Hub` with :func:`build_hub` and pass it down;
-nothing else reads settings or opens the database.
+nothing else reads settings or opens the database. :meth:`Hub.flow_context` is what the runtime hands
+every flow (``domain.ports.runs.FlowContext``): it builds a run's ports once, from one read of the
+connection, and tags the run's SP-API calls with its id.
 """
 
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,14 +17,22 @@ import redis
 
 from .amazon.gateway import AmazonGateway
 from .amazon.regions import ConnectionEndpoints
+from .amazon.transport import calllog
 from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
 from .db.repositories import api_calls, connections
+from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
+from .db.stores.documents import DbDocumentStore
+from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
+from .db.stores.orders import DbOrderStore, load_order_settings
+from .db.stores.pii import DbPiiStore
+from .db.stores.runs import DbRunLog
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
+from .domain.ports.runs import ConnectionInfo, RunPorts
 from .settings import Settings
 
 
@@ -35,27 +46,37 @@ class Hub:
     buckets: BucketStore
     _gateways: dict[int, AmazonGateway] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _flow_context: HubFlowContext | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
 
+    def flow_context(self) -> HubFlowContext:
+        """What the runtime hands every flow (one per hub)."""
+        if self._flow_context is None:
+            self._flow_context = HubFlowContext(self)
+        return self._flow_context
+
     def gateway_for(self, connection_id: int) -> AmazonGateway:
         """The connection's gateway (one per connection and process: it holds the LWA token cache).
 
-        Raises ConfigError when the connection cannot call Amazon: disabled, expired, no credentials (A4, A5).
+        Raises ConfigError when the connection cannot call Amazon (:func:`check_runnable`, A4, A5).
         """
+        with self.store.uow(read_only=True) as session:
+            record = connections.require_connection(session, connection_id)
+        check_runnable(record, self.now())
+        return self.gateway_of(record)
+
+    def gateway_of(self, record: ConnectionRecord) -> AmazonGateway:
+        """The gateway of a connection read by the caller (no status check: e.g. unsubscribing a disabled one)."""
+        connection_id = record.id
         with self._lock:
             gateway = self._gateways.get(connection_id)
             if gateway is not None:
                 return gateway
             with self.store.uow(read_only=True) as session:
-                record = connections.require_connection(session, connection_id)
                 secrets = connections.get_secrets(session, self.store.box, connection_id)
-            if record.status != "active":
-                raise ConfigError(f"connection {record.name!r} is {record.status}: its syncs are stopped")
-            if not (secrets.client_secret and secrets.refresh_token):
-                raise ConfigError(f"connection {record.name!r} has no credentials: add them with "
-                                  f"`sellerbridge connection update {record.name} ...`")
+            check_credentials(record, secrets)
             credentials = SellerCredentials(
                 seller_id=record.seller_id, marketplace_id=record.marketplace_id, region=record.region,
                 client_id=secrets.client_id, client_secret=secrets.client_secret,
@@ -80,7 +101,8 @@ class Hub:
             with self.store.uow() as session:
                 api_calls.record_call(
                     session, operation=call.operation, status=call.status, duration_ms=call.duration_ms,
-                    connection_id=connection_id, run_id=None, method=call.method, path=call.path,
+                    connection_id=connection_id, run_id=getattr(call, "run_id", None), method=call.method,
+                    path=call.path,
                     attempt=call.attempt, rate_limit=call.rate_limit, request_summary=call.request_summary,
                     response_excerpt=call.response_excerpt, at=call.at)
         return record
@@ -91,6 +113,56 @@ class Hub:
         for gateway in gateways:
             gateway.close()
         self.store.close()
+
+
+def check_runnable(record: ConnectionRecord, now: datetime) -> None:
+    """Whether the connection may run now: ConfigError with what to do when not (A4, A5).
+
+    Disabled, or authorization expired (marked, or its date passed): its syncs stop with a clear message;
+    nothing is lost, everything resumes when it is enabled or authorized again.
+    """
+    if record.status == "expired" or (record.authorization_expires_at is not None
+                                      and record.authorization_expires_at <= now):
+        raise ConfigError(f"connection {record.name!r}: the seller's authorization expired; its syncs are stopped "
+                          f"until the seller authorizes the app again (`sellerbridge connection authorize "
+                          f"{record.name}`)")
+    if record.status != "active":
+        raise ConfigError(f"connection {record.name!r} is {record.status}: its syncs are stopped")
+
+
+def check_credentials(record: ConnectionRecord, secrets: ConnectionSecrets) -> None:
+    if not (secrets.client_secret and secrets.refresh_token):
+        raise ConfigError(f"connection {record.name!r} has no credentials: add them with "
+                          f"`sellerbridge connection update {record.name} ...`")
+
+
+class HubFlowContext:
+    """``domain.ports.runs.FlowContext`` over the hub: run log, ports per run, call tagging."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.clock = hub.clock
+        self.runs = DbRunLog(hub.store)
+
+    def ports(self, connection_id: int | None) -> RunPorts:
+        hub = self.hub
+        pii = DbPiiStore(hub.store, retention_days=hub.settings.pii_retention_days)
+        if connection_id is None:
+            return RunPorts(None, None, None, None, None, None, None, pii, self.runs)
+        with hub.store.uow(read_only=True) as session:
+            record = connections.require_connection(session, connection_id)
+        check_runnable(record, hub.now())
+        settings = load_order_settings(record.settings, record.name)
+        info = ConnectionInfo(record.id, record.name, record.seller_id, record.marketplace_id, str(record.region))
+        return RunPorts(
+            connection=info, settings=settings, amazon=hub.gateway_of(record),
+            orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
+            documents=DbDocumentStore(hub.store, connection_id),
+            fetches=DbPendingFetches(hub.store, connection_id),
+            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii, history=self.runs)
+
+    def calls_of(self, run_id: int) -> AbstractContextManager[None]:
+        return calllog.run_scope(run_id)
 
 
 def build_hub(settings: Settings | None = None, *, clock: Clock | None = None,

@@ -16,7 +16,7 @@ from sellerbridge.db.tables import metadata
 SRC = Path(__file__).resolve().parents[2] / "src" / "sellerbridge"
 
 
-HEAD = "0002"  # the newest revision in db/migrations/versions: bump with every new migration
+HEAD = "0003"  # the newest revision in db/migrations/versions: bump with every new migration
 
 
 def schema_differences(engine, target: MetaData = metadata) -> list:
@@ -120,3 +120,42 @@ def test_no_code_creates_tables_outside_the_migrations():
         if "create_all(" in path.read_text(encoding="utf-8") and "sandbox" not in path.parts
     ]
     assert offenders == []
+
+
+def test_0003_moves_marks_out_of_watermarks_a_runs_state_out_of_its_counts_and_renames_the_backstop(empty_db_url):
+    """An installation of issue 4 keeps its unfinished backlog run and its push marks across the upgrade."""
+    from alembic import command
+
+    engine = make_engine(empty_db_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002")
+        at = "2026-11-30 10:00:00"
+        state = '{"phase": "report", "report_id": "R1", "mode": "backlog"}'
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO connections (id, name, seller_id, marketplace_id, region, client_id, "
+                              "status, settings, created_at, updated_at) VALUES (1, 'c', 'S', 'M', 'na', 'id', "
+                              "'active', '{}', :at, :at)"), {"at": at})
+            for flow in ("orders", "orders_deferred", "orders_push_seen"):
+                conn.execute(text("INSERT INTO watermarks VALUES (1, :f, :at, :at)"), {"f": flow, "at": at})
+            conn.execute(text("INSERT INTO sync_runs (id, connection_id, flow, status, created_at, counts) VALUES "
+                              "(5, 1, 'orders_backlog', 'running', :at, :counts)"),
+                         {"at": at, "counts": '{"created": 3, "backlog": ' + state + "}"})
+            conn.execute(text("INSERT INTO jobs (key, connection_id, flow, every_seconds, enabled, failures, "
+                              "updated_at) VALUES ('orders_report:1', 1, 'orders_report', 15, :t, 0, :at)"),
+                         {"at": at, "t": True})
+        migrate(engine)
+        with engine.connect() as conn:
+            assert [r[0] for r in conn.execute(text("SELECT flow FROM watermarks"))] == ["orders"]
+            assert sorted(r[0] for r in conn.execute(text("SELECT name FROM connection_marks"))) == [
+                "orders_deferred", "orders_push_seen"]
+            counts, moved = conn.execute(text("SELECT counts, state FROM sync_runs WHERE id = 5")).one()
+            # one word, one meaning: the report backstop's job is now orders_backstop
+            assert list(conn.execute(text("SELECT key, flow FROM jobs"))) == [("orders_backstop:1", "orders_backstop")]
+        as_dict = (lambda v: __import__("json").loads(v) if isinstance(v, str) else v)  # noqa: E731
+        assert as_dict(counts) == {"created": 3}
+        assert as_dict(moved)["report_id"] == "R1"
+    finally:
+        engine.dispose()

@@ -54,6 +54,7 @@ def test_b13_without_the_key_an_order_reads_without_pii(db_store, conn_id):
     with db_store.uow(read_only=True) as s:
         got = orders.get_order_detail(s, order_id)
     assert got.address.has_pii and got.address.name is None and got.address.city == "Springfield"
+    assert got.address.postal_code is None and "97477" not in repr(got)  # stored, but personal (B13)
     assert got.lines[0].has_gift_message and got.lines[0].gift_message is None
 
 
@@ -64,7 +65,9 @@ def test_b13_without_the_grant_no_pii_is_stored(db_store, conn_id):
         ).order.id
     with db_store.uow(read_only=True) as s:
         got = orders.get_order_detail(s, order_id, box=db_store.box)
-    assert not got.address.has_pii and got.address.postal_code == "97477"
+    # the postal code is personal too (domain/common/pii.py), as the mapping already said; city and country stay
+    assert not got.address.has_pii and got.address.postal_code is None
+    assert (got.address.city, got.address.country_code) == ("Springfield", "US")
     assert not got.lines[0].has_gift_message
 
 
@@ -270,7 +273,8 @@ def test_b13_purging_pii_erases_it_for_good(db_store, conn_id):
         got = orders.get_order_detail(s, order_id, box=db_store.box)
         assert orders.order_ids_due_for_pii_purge(s, shipped_before=T0 + timedelta(days=40)) == []
     assert got.order.pii_purged_at == T0 + timedelta(days=31)
-    assert not got.address.has_pii and got.address.name is None
+    assert not got.address.has_pii and got.address.name is None and got.address.postal_code is None
+    assert got.address.city == "Springfield"
     assert not any(line.has_gift_message for line in got.lines)
 
 
@@ -326,3 +330,14 @@ def test_given_a_cancelled_update_without_money_when_applied_then_the_stored_amo
     assert (got.order.status, got.order.cancel_reason) == (OrderStatus.CANCELLED, "BuyerCanceled")
     assert got.order.order_total == usd("79.74") and got.order.currency == "USD"
     assert got.lines[0].unit_price == usd("19.99") and got.lines[0].quantity_open == 0
+
+
+def test_b13_an_update_without_some_personal_fields_keeps_the_stored_ones(db_store, conn_id):
+    """v0 without a Restricted Data Token reduces the address to city, region, postal and country codes."""
+    with db_store.uow() as s:
+        order_id = orders.insert_order(s, db_store.box, connection_id=conn_id, draft=draft(lines=1)).order.id
+    reduced = draft(lines=1, pii=False, updated=T0 + timedelta(hours=1))
+    with db_store.uow() as s:
+        orders.update_order(s, db_store.box, order_id, reduced, OrderMapping(), expected_version=1)
+        got = orders.get_order_detail(s, order_id, box=db_store.box).address
+    assert (got.name, got.line1, got.phone, got.postal_code) == (BUYER_NAME, STREET, PHONE, "97477")

@@ -56,7 +56,7 @@ def test_a2_a_token_amazon_says_expired_is_refreshed_and_the_call_retried_once(l
     with make_gateway(sandbox, base, creds, sink=log, clock=OwnClock(sandbox.backend.now())) as gateway:
         gateway.get_order(order_id)
         sandbox.advance(3700)
-        assert gateway.get_order(order_id)["orderId"] == order_id
+        assert gateway.get_order(order_id).amazon_order_id == order_id
     assert log.statuses("getOrder") == [200, 403, 200]
     assert [r.attempt for r in log.of("getOrder")] == [1, 1, 2]
     assert "expired" in log.of("getOrder")[1].response_excerpt

@@ -1,18 +1,25 @@
-"""The SP-API call log: a record per attempt, no secrets, no buyer data (G1, A3, B13, H4)."""
+"""The SP-API call log: a record per attempt, no secrets, no buyer data, the run id (G1, A3, B13, H4;
+DESIGN.md section 5)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
 
-from sellerbridge.amazon.transport.calllog import EXCERPT_LIMIT, Redactor, redact
-from tests.adapters.test_gateway_support import CallLog, create_orders, make_gateway, served_sandbox
-
-PII_DATA = ("BUYER", "RECIPIENT", "FULFILLMENT")
+from sellerbridge.amazon.transport.calllog import EXCERPT_LIMIT, Redactor, current_run_id, redact, run_scope
+from sellerbridge.domain.documents import DocumentStatus, ReportPurpose
+from tests.adapters.test_gateway_support import (
+    GENEROUS_PLANS,
+    CallLog,
+    create_orders,
+    make_gateway,
+    served_sandbox,
+)
 
 
 @pytest.mark.server
@@ -25,14 +32,15 @@ def test_a3_b13_every_attempt_is_logged_and_no_record_holds_a_secret_or_buyer_da
         sandbox.fault(operation="getOrder", kind="status", status=500, count=1, seller_id=creds.seller_id)
         log = CallLog()
         with make_gateway(sandbox, base, creds, sink=log) as gateway:
-            order = gateway.get_order(order_ids[0], included_data=PII_DATA)
-            pages = list(gateway.search_orders(created_after=start, included_data=PII_DATA))
+            order = gateway.get_order(order_ids[0], pii=True)
+            pages = list(gateway.placed_orders(after=start, before=sandbox.backend.now(), channels=(), statuses=(),
+                                               pii=True))
             rdt = gateway.create_rdt([{"method": "GET", "path": f"/orders/v0/orders/{order_ids[0]}/address"}])
         seller = sandbox.backend.sellers[creds.seller_id]
         tokens = [t for t, info in sandbox.backend.access_tokens.items() if info.seller_id == creds.seller_id]
 
     # the gateway did get the PII (the caller needs it) ...
-    assert order["buyer"]["buyerName"] and order["recipient"]["deliveryAddress"]["addressLine1"]
+    assert order.buyer.name and order.ship_to.line1 and order.source["buyer"]["buyerName"]
     assert sum(len(p.orders) for p in pages) == 5
     # ... one record per attempt, the failed one included ...
     assert log.statuses("getOrder") == [500, 200] and [r.attempt for r in log.of("getOrder")] == [1, 2]
@@ -63,7 +71,92 @@ def test_g1_a_failing_sink_never_breaks_a_call():
             raise RuntimeError("disk full")
 
         with make_gateway(sandbox, base, creds, sink=broken) as gateway:
-            assert gateway.get_order(order_id)["orderId"] == order_id
+            assert gateway.get_order(order_id).amazon_order_id == order_id
+
+
+@pytest.mark.server
+def test_h4_every_record_inside_a_run_scope_carries_its_run_id_and_none_outside():
+    with served_sandbox() as (sandbox, base):
+        creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5, usage_plans=GENEROUS_PLANS)
+        [order_id] = create_orders(sandbox, creds.seller_id, 1, status="Unshipped", fba=False)
+        sandbox.fault(operation="getOrder", kind="status", status=500, count=1, seller_id=creds.seller_id)
+        log = CallLog()
+        with make_gateway(sandbox, base, creds, sink=log) as gateway:
+            with run_scope(7):
+                gateway.get_order(order_id)  # the LWA token and a retried attempt: both the run's
+                asked = gateway.request_report(ReportPurpose.OPEN_ORDERS)
+                sandbox.advance(120)
+                state = gateway.report_state(asked.amazon_id)
+                assert state.status is DocumentStatus.DONE
+                gateway.read_open_orders(state.document_id)  # an RDT, getReportDocument and the download
+                with run_scope(8):  # a nested scope wins while it lasts
+                    gateway.report_state(asked.amazon_id)
+                gateway.report_state(asked.amazon_id)
+            outside = len(log.records)
+            gateway.get_order(order_id)
+    inside, after = log.records[:outside], log.records[outside:]
+    operations = {r.operation for r in inside}
+    assert {"lwaToken", "getOrder", "createReport", "getReport", "createRestrictedDataToken", "getReportDocument",
+            "downloadDocument"} <= operations
+    assert [r.run_id for r in log.of("getReport")] == [7, 8, 7]
+    assert {r.run_id for r in inside if r.operation != "getReport"} == {7}
+    assert [(r.operation, r.run_id) for r in after] == [("getOrder", None)] and current_run_id() is None
+
+
+def test_h4_two_threads_in_different_run_scopes_never_mix_their_run_ids():
+    seen: dict[str, list[int | None]] = {"a": [], "b": []}
+    both_inside = threading.Barrier(2)
+
+    def work(name: str, run_id: int) -> None:
+        with run_scope(run_id):
+            both_inside.wait()  # each thread is inside its own scope while the other is inside its own
+            for _ in range(50):
+                seen[name].append(current_run_id())
+        seen[name].append(current_run_id())
+
+    threads = [threading.Thread(target=work, args=("a", 1)), threading.Thread(target=work, args=("b", 2))]
+    with run_scope(99):  # the starting thread's scope is not inherited by new threads
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert current_run_id() == 99
+    assert seen == {"a": [1] * 50 + [None], "b": [2] * 50 + [None]}
+
+
+@pytest.mark.server
+def test_h4_a_shared_gateway_stamps_each_threads_calls_with_that_threads_run():
+    with served_sandbox() as (sandbox, base):
+        creds = sandbox.create_seller(marketplaces=["US"], catalog_size=5, usage_plans=GENEROUS_PLANS)
+        order_ids = create_orders(sandbox, creds.seller_id, 2, status="Unshipped")
+        log = CallLog()
+        lock = threading.Lock()
+
+        def sink(record) -> None:
+            with lock:
+                log(record)
+
+        with make_gateway(sandbox, base, creds, sink=sink) as gateway:
+            gateway.lwa.get_lwa_access_token()  # outside any run: None
+            both_inside = threading.Barrier(2)
+
+            def work(order_id: str, run_id: int) -> None:
+                with run_scope(run_id):
+                    both_inside.wait()
+                    for _ in range(5):
+                        gateway.get_order(order_id)
+
+            threads = [threading.Thread(target=work, args=(order_ids[0], 11)),
+                       threading.Thread(target=work, args=(order_ids[1], 12))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    assert [r.run_id for r in log.of("lwaToken")] == [None]
+    by_run = {run: {r.request_summary.split("?")[0].rsplit("/", 1)[-1] for r in log.of("getOrder") if r.run_id == run}
+              for run in (11, 12)}
+    assert by_run == {11: {order_ids[0]}, 12: {order_ids[1]}}
+    assert len(log.of("getOrder")) == 10
 
 
 def test_b13_redact_drops_pii_keys_at_any_depth_in_both_api_versions():

@@ -12,6 +12,8 @@ from starlette.testclient import TestClient
 from sellerbridge.api.app import create_api
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
+from sellerbridge.jobs.queue import make_huey
+from sellerbridge.jobs.worker import Worker
 from sellerbridge.services import api_keys
 from sellerbridge.settings import Settings
 from tests.flows.support import RemoteSandboxClock, World, seed_hub
@@ -49,9 +51,31 @@ def _keys(world: World) -> dict[str, str]:
 
 
 @pytest.fixture
-def api(world: World):
-    app = create_api(world.hub, intake_workers=2)
+def runtime(world: World) -> Iterator[Any]:
+    """The workers of ``sellerbridge run`` on a SQLite queue beside the API: what the API asks for runs
+    there (nothing runs in the web process). No scheduler: only what a test asks for runs."""
+    huey = make_huey(world.settings)
+    worker = Worker(world.hub, huey, threads=2, name="api-test")
+    worker.start()
+    try:
+        yield huey
+    finally:
+        worker.stop(timeout=30)
+
+
+@pytest.fixture
+def api(world: World, runtime: Any):
+    app = create_api(world.hub, queue=runtime)
     with TestClient(app) as client:
+        client.keys = _keys(world)  # type: ignore[attr-defined]
+        client.world, client.runtime = world, runtime  # type: ignore[attr-defined]
+        yield client
+
+
+@pytest.fixture
+def bare_api(world: World):
+    """The API with no runtime at all: what it asks for waits in the jobs table (the test runs it)."""
+    with TestClient(create_api(world.hub)) as client:
         client.keys = _keys(world)  # type: ignore[attr-defined]
         yield client
 

@@ -19,13 +19,14 @@ from sellerbridge.bootstrap import Hub, build_hub
 from sellerbridge.db.crypto import generate_key
 from sellerbridge.db.engine import migrate
 from sellerbridge.db.repositories import api_calls, sync_runs
+from sellerbridge.db.repositories import metrics as metrics_sql
 from sellerbridge.db.store import Store
 from sellerbridge.services import metrics as metrics_service
-from sellerbridge.services import order_sync
 from sellerbridge.services.prometheus_text import Family, render
 from sellerbridge.settings import Settings
 from tests.api.conftest import h, wait_for
 from tests.flows.support import World
+from tests.support import flows as order_sync
 
 # --- a parser of the text format (the checks below must not trust the code they test) ------------------
 
@@ -123,7 +124,7 @@ def test_h2_readyz_is_503_until_the_schema_is_at_head(empty_db_url: str, tmp_pat
     store = Store.connect(empty_db_url, generate_key(), migrate=False)
     hub = _hub_on(store, tmp_path)
     try:
-        with TestClient(create_api(hub, intake_workers=0)) as client:
+        with TestClient(create_api(hub)) as client:
             r = client.get("/readyz")
             assert r.status_code == 503, r.text
             assert r.json()["not_ready"] == ["schema"] and r.json()["checks"]["database"] == "ok"
@@ -140,7 +141,7 @@ def test_h2_readyz_is_503_when_the_database_does_not_answer_and_names_no_url(tmp
     store = Store.connect(url, generate_key(), migrate=False)
     hub = _hub_on(store, tmp_path)
     try:
-        with TestClient(create_api(hub, intake_workers=0)) as client:
+        with TestClient(create_api(hub)) as client:
             r = client.get("/readyz")
     finally:
         store.close()
@@ -207,7 +208,7 @@ def test_h2_g1_metrics_count_runs_calls_and_order_latency_as_stored(api, world: 
     # another process (its own engine and collector, same database) tells the same story
     other = world.other_hub()
     try:
-        with TestClient(create_api(other, intake_workers=0)) as client:
+        with TestClient(create_api(other)) as client:
             assert scrape_of(client) == scrape
     finally:
         other.close()
@@ -252,7 +253,7 @@ def test_h2_metrics_need_the_bearer_token_when_one_is_set(api, world: World) -> 
     assert api.get("/readyz").status_code == 200  # probes stay open
 
 
-# --- the settled totals (services/metrics.IdTally) ------------------------------------------------------------
+# --- the settled totals (db/repositories/metrics.IdTally) ------------------------------------------------------------
 
 def test_h2_settled_totals_stay_exact_as_rows_arrive_and_runs_change(db_store: Store, tmp_path) -> None:
     """A collector that settled some rows counts new rows and late status changes exactly as a fresh one."""
@@ -272,10 +273,10 @@ def test_h2_settled_totals_stay_exact_as_rows_arrive_and_runs_change(db_store: S
             sync_runs.finish_run(session, run_id, status=status, counts={"retryable": retryable}, now=at)
 
     old = add([("getOrder", 200), ("getOrder", 429)], ["orders", "orders_backlog"])
-    finish(old[0], "done", now - metrics_service.RUN_REOPEN_HORIZON - timedelta(minutes=1))
+    finish(old[0], "done", now - metrics_sql.RUN_REOPEN_HORIZON - timedelta(minutes=1))
     finish(old[1], "failed", now, retryable=True)  # finished within the horizon: it may still be resumed
     kept.families()
-    clock[0] += metrics_service.PG_SETTLE_SECONDS + 1
+    clock[0] += metrics_sql.PG_SETTLE_SECONDS + 1
     kept.families()  # the first rows settle now, on either database; the run that may change does not
     assert kept.calls.settled_id >= 2 and kept.runs.settled_id == old[0]
 
@@ -283,7 +284,7 @@ def test_h2_settled_totals_stay_exact_as_rows_arrive_and_runs_change(db_store: S
     finish(recent[0], "failed", now, retryable=True)
     with db_store.uow() as session:  # a failed backlog run resumed: its status changes after it finished
         sync_runs.mark_running(session, old[1], now=now)
-    clock[0] += metrics_service.PG_SETTLE_SECONDS + 1
+    clock[0] += metrics_sql.PG_SETTLE_SECONDS + 1
 
     fresh = metrics_service.HubMetrics(hub)
     got = [parse(render(collector.families()))[0] for collector in (kept, fresh)]

@@ -12,9 +12,9 @@ from sellerbridge.db.repositories import jobs as repo
 from sellerbridge.jobs.queue import depth, key_of, make_huey
 from sellerbridge.jobs.runner import run_job
 from sellerbridge.jobs.scheduler import ensure_jobs, tick
-from sellerbridge.services.order_backlog import BACKLOG_FLOW
 from tests.api.conftest import h
 from tests.flows.support import World
+from tests.support.flows import BACKLOG_FLOW, wait_until
 
 pytestmark = pytest.mark.server
 
@@ -23,7 +23,8 @@ def _at(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def test_g3_i2_a_viewer_lists_every_job_and_a_connections_jobs(api, world: World) -> None:
+def test_g3_i2_a_viewer_lists_every_job_and_a_connections_jobs(bare_api, world: World) -> None:
+    api = bare_api
     assert api.get("/api/jobs").status_code == 401
 
     everything = api.get("/api/jobs", headers=h(api, "viewer"))
@@ -32,16 +33,18 @@ def test_g3_i2_a_viewer_lists_every_job_and_a_connections_jobs(api, world: World
     assert everything.status_code == 200 and mine.status_code == 200, (everything.text, mine.text)
     keys = {job["key"] for job in everything.json()}
     c = world.connection_id
-    assert {f"orders:{c}", f"orders_report:{c}", f"{BACKLOG_FLOW}:{c}", "pii_purge:*"} <= keys
+    assert {f"orders:{c}", f"orders_backstop:{c}", f"orders_fetch:{c}", f"{BACKLOG_FLOW}:{c}", "pii_purge:*"} <= keys
     jobs = {job["flow"]: job for job in mine.json()}
-    assert set(jobs) == {"orders", "orders_report", BACKLOG_FLOW}  # the hub-wide purge is nobody's connection
+    # the hub-wide purge is nobody's connection
+    assert set(jobs) == {"orders", "orders_fetch", "orders_backstop", BACKLOG_FLOW}
     assert jobs["orders"]["every_seconds"] == 120 and jobs["orders"]["state"] == "waiting"  # B1 backstop
     assert jobs[BACKLOG_FLOW]["every_seconds"] is None and jobs[BACKLOG_FLOW]["next_run_at"] is None  # manual
     by_id = api.get("/api/jobs", params={"connection": str(c)}, headers=h(api, "viewer")).json()
     assert [j["key"] for j in by_id] == [j["key"] for j in mine.json()]
 
 
-def test_g3_i2_a_run_asked_over_rest_is_queued_once_and_run_by_a_worker(api, world: World) -> None:
+def test_g3_i2_a_run_asked_over_rest_is_queued_once_and_run_by_a_worker(bare_api, world: World) -> None:
+    api = bare_api
     ids = world.create_orders(6, status="Unshipped", fba=False)
     world.past_search_lag()
     huey = make_huey(world.settings)
@@ -67,15 +70,21 @@ def test_g3_i2_a_run_asked_over_rest_is_queued_once_and_run_by_a_worker(api, wor
 
     task = huey.dequeue()
     outcome = run_job(world.hub, key_of(task), owner="test-worker")
+    assert outcome.ran and outcome.report is not None
+    while outcome.report is not None and outcome.report.status == "waiting":  # Amazon prepares the report
+        wait_until(world.hub, outcome.report.resume_at)  # the job's next run is then (the scheduler's tick)
+        outcome = run_job(world.hub, key, owner="test-worker")
 
-    assert outcome.ran and outcome.report is not None and outcome.report.status == "done", outcome
+    assert outcome.report is not None and outcome.report.status == "done", outcome
+    assert outcome.report.run_id == job["run_id"]  # the run REST answered with, queued until the worker took it
     assert sorted(world.stored_ids()) == sorted(ids)
     [listed] = [j for j in api.get("/api/jobs", params=params, headers=h(api, "viewer")).json() if j["key"] == key]
     assert listed["last_status"] == "done" and listed["state"] == "waiting" and listed["next_run_at"] is None
     world.assert_consistent()
 
 
-def test_g3_i2_an_admin_edits_a_schedule_and_a_restart_keeps_it(api, world: World) -> None:
+def test_g3_i2_an_admin_edits_a_schedule_and_a_restart_keeps_it(bare_api, world: World) -> None:
+    api = bare_api
     path = "/api/jobs/orders"
     params = {"connection": "us-main"}
     assert api.put(path, params=params, json={"every_seconds": 300}, headers=h(api, "operator")).status_code == 403
@@ -93,8 +102,9 @@ def test_g3_i2_an_admin_edits_a_schedule_and_a_restart_keeps_it(api, world: Worl
     off = api.put(path, params=params, json={"enabled": False}, headers=h(api, "admin")).json()
     assert off["state"] == "disabled" and off["enabled"] is False and off["every_seconds"] == 300
     huey = make_huey(world.settings)
-    assert api.post(f"{path}/run", params=params, headers=h(api, "operator")).status_code == 202
-    assert orders["key"] not in tick(world.hub, huey)  # a disabled job does not run, even when asked
+    refused = api.post(f"{path}/run", params=params, headers=h(api, "operator"))  # a disabled job does not run
+    assert refused.status_code == 400 and "disabled" in refused.json()["detail"]
+    assert orders["key"] not in tick(world.hub, huey)
 
     manual = api.put(path, params=params, json={"manual_only": True, "enabled": True}, headers=h(api, "admin"))
     assert manual.status_code == 200
@@ -102,7 +112,8 @@ def test_g3_i2_an_admin_edits_a_schedule_and_a_restart_keeps_it(api, world: Worl
     assert manual.json()["next_run_at"] is None
 
 
-def test_g3_i2_bad_requests_are_refused_with_the_reason(api, world: World) -> None:
+def test_g3_i2_bad_requests_are_refused_with_the_reason(bare_api, world: World) -> None:
+    api = bare_api
     admin, operator = h(api, "admin"), h(api, "operator")
     params = {"connection": "us-main"}
 

@@ -11,14 +11,15 @@ from starlette.testclient import TestClient
 
 from sellerbridge.api.app import create_api
 from sellerbridge.domain.common.errors import ConfigError
-from sellerbridge.services import api_keys, connections, oauth, order_sync
+from sellerbridge.services import api_keys, connections, oauth
 from tests.flows.support import World
+from tests.support import flows as order_sync
 from tests.support.sandbox import free_port
 
 
 @pytest.fixture
 def admin_api(world: World):
-    with TestClient(create_api(world.hub, intake_workers=1)) as client:
+    with TestClient(create_api(world.hub)) as client:
         client.headers["X-API-Key"] = api_keys.create_key(world.hub, "admin", ["admin"])[1]
         yield client
 
@@ -56,7 +57,7 @@ def test_a2_oauth_consent_callback_and_setup_link_against_the_sandbox(admin_api,
     assert admin_api.get(f"/oauth/callback?{callback.query}").status_code == 400  # a code works once
 
     # The shareable setup link sends the client's browser to the consent page with a fresh state.
-    app = create_api(world.hub, intake_workers=1, seller_central_url=consent_page)
+    app = create_api(world.hub, seller_central_url=consent_page)
     with TestClient(app) as plain:
         link, _ = oauth.setup_link(world.hub, "client-ca")
         r = plain.get(urlsplit(link).path, follow_redirects=False)
@@ -101,7 +102,7 @@ def test_a4_expiry_warnings_at_30_7_1_days_once_each_then_expired_stops(world: W
 def test_a5_disabled_connection_stops_syncs_and_keeps_its_orders(world: World) -> None:
     world.create_orders(2, status="Unshipped", fba=False)
     world.past_search_lag()
-    assert order_sync.sync_orders(world.hub, world.connection_id).counts.created == 2
+    assert order_sync.sync_orders(world.hub, world.connection_id).counts["created"] == 2
     connections.disable_connection(world.hub, world.connection_id)
     report = order_sync.sync_orders(world.hub, world.connection_id)
     assert report.status == "failed" and "disabled" in report.error

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sellerbridge.services import order_sync
 from tests.api.conftest import map_all_skus
 from tests.flows.support import World
+from tests.support import flows as order_sync
 
 
 def test_a1_a3_connection_add_list_show_test_without_printing_secrets(cli, world: World) -> None:
@@ -69,7 +69,7 @@ def test_b1_h2_sync_orders_prints_a_summary_of_the_run(cli, world: World) -> Non
 @pytest.mark.unmapped
 def test_b11_errors_reprocess_from_the_cli(cli, world: World) -> None:
     [order_id] = world.create_orders(1, status="Unshipped", fba=False)
-    assert order_sync.fetch_orders(world.hub, world.connection_id, [order_id]).counts.errors == 1
+    assert order_sync.fetch_orders(world.hub, world.connection_id, [order_id]).counts["errors"] == 1
     listed = json.loads(cli("errors", "list", "--json").output)
     [error] = listed["items"]
     assert error["key"] == order_id

@@ -11,11 +11,20 @@ from typer.testing import CliRunner
 from sellerbridge.cli import context
 from sellerbridge.cli.main import app
 from sellerbridge.db.repositories import order_reads, orders, pii
+from sellerbridge.db.stores.pii import DbPiiStore
 from sellerbridge.db.tables import order_lines
 from sellerbridge.domain.orders.model import OrderStatus
-from sellerbridge.services.order_sync import sync_orders
-from sellerbridge.services.pii import purge_pii
+from sellerbridge.services.pii import count_due
+from sellerbridge.sync.pii_purge import purge
 from tests.flows.support import World
+from tests.support.flows import run_flow, sync_orders
+
+
+def purge_pii(hub):
+    """The daily job's run, as a worker starts it (the hub-wide flow pii_purge)."""
+    report = run_flow(hub, "pii_purge", None)
+    assert report is not None and report.status == "done", report
+    return report
 
 
 @pytest.fixture
@@ -30,7 +39,7 @@ def cli(world: World, monkeypatch: pytest.MonkeyPatch):
 def _import_three(world: World) -> dict[str, int]:
     ids = world.create_orders(3, status="Unshipped", fba=False)
     world.past_search_lag()
-    assert sync_orders(world.hub, world.connection_id).counts.created == 3
+    assert sync_orders(world.hub, world.connection_id).counts["created"] == 3
     return {oid: world.stored(oid).id for oid in ids}
 
 
@@ -59,12 +68,12 @@ def test_b13_an_order_shipped_31_days_ago_loses_its_pii_and_one_shipped_29_days_
     _ship(world, recent, 29)
     assert all(_detail(world, i).address.has_pii for i in (old, recent, open_))
 
-    dry = purge_pii(world.hub, dry_run=True)
+    dry = count_due(world.hub)
     assert (dry.orders, dry.dry_run) == (1, True) and _detail(world, old).address.has_pii  # nothing changed
 
     first = purge_pii(world.hub)
 
-    assert first.orders == 1 and first.customers == 1
+    assert first.counts["orders"] == 1 and first.counts["customers"] == 1
     gone = _detail(world, old)
     assert not gone.address.has_pii
     assert (gone.address.name, gone.address.line1, gone.address.line2, gone.address.phone) == (None,) * 4
@@ -81,7 +90,7 @@ def test_b13_an_order_shipped_31_days_ago_loses_its_pii_and_one_shipped_29_days_
     assert gone.order.amazon_order_id and gone.lines and gone.address.country_code
 
     again = purge_pii(world.hub)  # idempotent
-    assert (again.orders, again.customers) == (0, 0)
+    assert (again.counts["orders"], again.counts["customers"]) == (0, 0)
     assert _detail(world, recent).address.has_pii
 
 
@@ -94,11 +103,12 @@ def test_b13_a_customer_keeps_name_and_email_while_an_order_of_theirs_still_hold
     _ship(world, old, 40)
     _ship(world, recent, 5)
 
-    counts = purge_pii(world.hub)
+    counts = purge_pii(world.hub).counts
 
-    assert (counts.orders, counts.customers) == (1, 0)
+    assert (counts["orders"], counts["customers"]) == (1, 0)
     assert _customer(world, old)[0] is not None
-    later = purge_pii(world.hub, now=world.hub.now() + timedelta(days=30))  # the second order's turn
+    store = DbPiiStore(world.hub.store, retention_days=30)
+    later = purge(store, now=world.hub.now() + timedelta(days=30), retention_days=30)  # the second order's turn
     assert (later.orders, later.customers) == (1, 1) and _customer(world, old) == (None, None)
 
 
@@ -110,7 +120,11 @@ def test_b13_pii_purge_command_dry_run_then_purge(world: World, cli):
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["orders"] == 1 and _detail(world, old).address.has_pii
 
-    r = cli("pii", "purge")
+    r = cli("pii", "purge", "--json")  # the pii_purge job's run, now, followed to its end
     assert r.exit_code == 0, r.output
-    assert "1 orders" in r.output and not _detail(world, old).address.has_pii
-    assert "0 orders" in cli("pii", "purge").output
+    run = json.loads(r.output)
+    assert run["flow"] == "pii_purge" and run["status"] == "done" and run["counts"]["orders"] == 1
+    assert not _detail(world, old).address.has_pii
+    assert json.loads(cli("pii", "purge", "--json").output)["counts"]["orders"] == 0
+    r = cli("pii", "purge", "--days", "10")  # the retention is the installation's policy, not a run's choice
+    assert r.exit_code == 2 and "SELLERBRIDGE_PII_RETENTION_DAYS" in r.output

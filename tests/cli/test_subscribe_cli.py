@@ -8,6 +8,8 @@ import json
 import pytest
 
 from sellerbridge.api.app import create_api
+from sellerbridge.jobs.queue import make_huey
+from sellerbridge.jobs.worker import Worker
 from sellerbridge.services import connections
 from sellerbridge.services.notifications import SANDBOX_QUEUE_ARN
 from tests.api.conftest import wait_for
@@ -39,7 +41,10 @@ def test_b1_subscribe_routes_the_queue_to_the_intake_and_orders_arrive_pushed(cl
     assert _routes(world)[SANDBOX_QUEUE_ARN] == f"http://127.0.0.1:8800/intake/amazon/{TOKEN}"
     assert first["destination_url"] == "http://127.0.0.1:8800/intake/amazon/inta…" and TOKEN not in r.output
 
-    with live_server(create_api(world.hub, intake_workers=2)) as hub_url:
+    huey = make_huey(world.settings)  # `sellerbridge run`: the API queues the fetches, a worker runs them
+    worker = Worker(world.hub, huey, threads=2, name="subscribe-test")
+    worker.start()
+    with live_server(create_api(world.hub, queue=huey)) as hub_url:
         r = cli("connection", "subscribe", "us-main", "--destination-url", f"{hub_url}/intake/amazon/{TOKEN}")
 
         assert r.exit_code == 0, r.output
@@ -50,6 +55,7 @@ def test_b1_subscribe_routes_the_queue_to_the_intake_and_orders_arrive_pushed(cl
         ids = world.create_orders(3, status="Unshipped", fba=False)
         world.advance(1)  # the sandbox sends its notifications when its clock moves
         wait_for(lambda: set(world.stored_ids()) == set(ids))
+    worker.stop(timeout=30)
     assert world.calls("searchOrders") == 0  # pushed and fetched by id, not found by a poll
     world.assert_consistent()
 

@@ -20,7 +20,10 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def plain(value: Any) -> Any:
-    """A draft (or any dataclass tree) as JSON-ready values: Money as strings, dates ISO, enums by value."""
+    """A draft (or any dataclass tree) as JSON-ready values: Money as strings, dates ISO, enums by value.
+
+    Fields a dataclass never compares (``OrderDraft.source``: Amazon's document itself) are left out.
+    """
     if isinstance(value, Money):
         return f"{value.amount} {value.currency}"
     if isinstance(value, Enum):
@@ -30,7 +33,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, dict):

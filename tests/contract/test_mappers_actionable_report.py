@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sellerbridge.amazon.orders.v2026 import to_order_draft
-from sellerbridge.amazon.reports.actionable_orders import parse_actionable_orders
+from sellerbridge.amazon.reports.actionable_orders import left_out_reasons, parse_actionable_orders
 from sellerbridge.amazon.reports.flatfile import decode_report
 from sellerbridge.amazon.wire import MappingError
 from sellerbridge.domain.orders.model import Fulfillment, OrderStatus, ServiceLevel
@@ -107,6 +107,20 @@ def test_b11_golden_report_bad_rows_are_reported_and_the_other_orders_read():
     assert gift.buyer.name == "Jürgen Groß 😀" and gift.ship_to.phone is None  # CRLF row, empty phone
     assert gift.service_level is ServiceLevel.FREE_ECONOMY
     assert_golden("actionable_orders_malformed.drafts.json", plain(parsed.drafts))
+
+
+def test_b11_b13_each_order_left_out_says_which_of_its_rows_failed_and_never_quotes_a_row():
+    parsed = parse_actionable_orders(load_text(GOLDEN_TSV), marketplace_id="A1VC38T7YXB528")
+    reasons = dict(left_out_reasons(parsed))
+    assert list(reasons) == parsed.left_out == ["112-0000003-0000003", "112-0000005-0000005"]
+    assert reasons["112-0000003-0000003"].startswith("a malformed row in the actionable-orders report: row 5 (")
+    assert "quantity-purchased" in reasons["112-0000003-0000003"]
+    assert "row 8 (purchase-date" in reasons["112-0000005-0000005"]
+    assert "row 5" not in reasons["112-0000005-0000005"]  # another order's row is not this order's reason
+    for error in parsed.errors:  # the rows hold buyer names and addresses (B13)
+        for reason in reasons.values():
+            assert error.raw_line not in reason
+            assert not any(len(cell) > 3 and cell in reason for cell in error.raw_line.split("\t")[7:12])
 
 
 @pytest.mark.parametrize("text", [

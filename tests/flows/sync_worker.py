@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from sellerbridge.bootstrap import build_hub
-from sellerbridge.services.order_sync import sync_orders
 from sellerbridge.settings import Settings
+from sellerbridge.sync import orders
+from sellerbridge.sync.runs import record_run
 from tests.flows.support import RemoteSandboxClock
 
 
@@ -22,10 +23,10 @@ def main(base_url: str, database_url: str, secret_key: str, data_dir: str, conne
     hub = build_hub(Settings(data_dir=Path(data_dir), database_url=database_url, secret_key=secret_key),
                     clock=clock)
 
-    def progress(counts) -> None:
-        print(f"page {counts.pages}", flush=True)
+    def progress(run) -> None:  # told after every committed page (RunContext.checkpoint)
+        print(f"page {run.tally['pages']}", flush=True)
 
-    report = sync_orders(hub, int(connection_id), progress=progress)
+    report = record_run(hub.flow_context(), orders.FLOW, int(connection_id), orders.poll, progress=progress)
     print(f"done {report.status}", flush=True)
     hub.close()
 

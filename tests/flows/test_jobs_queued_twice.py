@@ -14,7 +14,7 @@ from sellerbridge.db.repositories import jobs as repo
 from sellerbridge.jobs.queue import depth, key_of, make_huey
 from sellerbridge.jobs.runner import run_job
 from sellerbridge.jobs.scheduler import QUEUE_STALE, ensure_jobs, tick
-from sellerbridge.services.order_sync import SYNC_FLOW
+from tests.support.flows import SYNC_FLOW
 
 pytestmark = pytest.mark.server
 

@@ -6,20 +6,19 @@ On SQLite and PostgreSQL (``db_url``), with a real Huey queue (SQLite file) and 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from sellerbridge.db.repositories import jobs as repo
 from sellerbridge.db.repositories import sync_runs
 from sellerbridge.domain.common.errors import ConfigError
-from sellerbridge.domain.ports.orders import RunCounts, RunReport
 from sellerbridge.jobs import manage
 from sellerbridge.jobs.queue import depth, key_of, make_huey
-from sellerbridge.jobs.runner import INTERRUPTED, LEASE_TTL, next_run, run_job
+from sellerbridge.jobs.runner import INTERRUPTED, LEASE_TTL, run_job
 from sellerbridge.jobs.scheduler import ensure_jobs, tick
 from sellerbridge.jobs.worker import Worker
-from sellerbridge.services.order_sync import SYNC_FLOW
+from tests.support.flows import SYNC_FLOW
 
 ORDERS = SYNC_FLOW
 
@@ -41,10 +40,12 @@ def huey(world):
 
 
 def test_g3_every_connection_gets_its_default_jobs_and_a_due_job_is_queued_once(world, huey):
-    assert ensure_jobs(world.hub) >= 4
+    assert ensure_jobs(world.hub) >= 5
     flows = {j["flow"]: j for j in manage.list_jobs(world.hub)}
     assert flows["orders"]["every_seconds"] == 120 and flows["pii_purge"]["every_seconds"] == 86400
     assert flows["orders_backlog"]["every_seconds"] is None  # manual only
+    assert flows["orders_fetch"]["every_seconds"] is None  # asked for by the intake
+    assert flows["orders_backstop"]["every_seconds"] == 15
 
     first = tick(world.hub, huey)
     again = tick(world.hub, huey)
@@ -105,7 +106,7 @@ def test_h2_a_killed_workers_run_gets_an_end_and_the_job_runs_again_after_its_le
     world.advance(LEASE_TTL.total_seconds() + 1)
     outcome = run_job(world.hub, _key(world), owner="alive")
 
-    assert outcome.ran and outcome.report.status == "done" and outcome.report.counts.created == 3
+    assert outcome.ran and outcome.report.status == "done" and outcome.report.counts["created"] == 3
     runs = {r.id: r for r in world.runs()}
     assert runs[dead_run].status == "failed" and runs[dead_run].error == INTERRUPTED
     assert all(r.status != "running" for r in runs.values())
@@ -152,25 +153,6 @@ def test_g3_schedules_are_editable_and_validated(world):
         manage.request_run(world.hub, "nonsense", "us-main")
     with pytest.raises(ConfigError, match="per connection"):
         manage.request_run(world.hub, "orders")
-
-
-
-
-@pytest.mark.parametrize(("report", "failures", "expect_wait", "counts_as_failure"), [
-    (RunReport("orders", 1, "done", RunCounts()), 0, 120, False),
-    (RunReport("orders", 1, "partial", RunCounts()), 3, 120, False),
-    (RunReport("orders", 1, "failed", RunCounts(), retryable=True, retry_after=178.0), 0, 178, False),  # G1
-    (RunReport("orders", 1, "failed", RunCounts(), retryable=True), 0, 30, True),  # 5xx: backoff
-    (RunReport("orders", 1, "failed", RunCounts(), retryable=True), 3, 240, True),
-    (RunReport("orders", 1, "failed", RunCounts(), retryable=True), 30, 900, True),  # at most 15 min
-    (RunReport("orders", 1, "failed", RunCounts(), retryable=False), 0, 120, True),
-    (None, 0, 120, False),  # nothing was due
-])
-def test_g1_next_run_throttled_is_rescheduled_not_failed(report, failures, expect_wait, counts_as_failure):
-    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    when, failed = next_run(now, 120, report, failures)
-    assert (when - now).total_seconds() == expect_wait
-    assert failed is counts_as_failure
 
 
 def test_g3_a_lease_is_only_had_for_a_claimed_or_due_job(world):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from sellerbridge.services.order_backlog import BACKLOG_FLOW, backfill_orders
-from sellerbridge.services.order_sync import fetch_orders, sync_orders
+from sellerbridge.sync.orders_backlog import BACKLOG_REPORT
+from tests.support.flows import BACKLOG_FLOW, backfill_orders, fetch_orders, sync_orders
 
 pytestmark = pytest.mark.server
 
-OPS = ("createReport", "getReport", "getReportDocument", "createRestrictedDataToken", "searchOrders",
+OPS = ("createReport", "getReport", "cancelReport", "getReportDocument", "createRestrictedDataToken", "searchOrders",
        "getOrder", "getOrderItems", "getOrderAddress", "getOrders")
 
 
@@ -55,7 +55,14 @@ def test_g2_a_backlog_of_600_open_orders_is_stored_once_actionable_in_a_handful_
     assert sum(calls.values()) <= 12, calls
     assert not {"getOrder", "getOrderItems", "getOrderAddress", "getOrders"} & set(calls)
     [run] = [r for r in world.runs() if r.flow == BACKLOG_FLOW]
-    assert run.status == "done" and run.counts["backlog"]["phase"] == "done"
+    assert run.status == "done" and run.state["phase"] == "done"
+    # the report request is a lifecycle row: asked, looked at, imported (H2)
+    [request] = world.rows("SELECT status, purpose, attempt, checks, document_id, run_id FROM report_requests")
+    assert (request.status, request.purpose, request.attempt) == ("imported", "open_orders", 1)
+    assert request.checks >= 1 and request.document_id and request.run_id == run.id
+    # every SP-API call of the run is recorded with its run id (DESIGN section 5)
+    [[tagged]] = world.rows("SELECT COUNT(*) FROM sp_api_calls WHERE run_id = :r", r=run.id)
+    assert tagged >= sum(calls.values())
     # the warehouse hears of every MFN order once; FBA orders are recorded only (B3)
     assert sorted(e.key for e in world.events("order.created")) == sorted(mfn)
 
@@ -64,17 +71,18 @@ def test_g2_a_backlog_interrupted_after_the_report_was_requested_resumes_with_th
     mfn, fba = _open_orders(world, total=200)
 
     first = backfill_orders(world.hub, world.connection_id, max_steps=1)  # the report requested, then "killed"
-    assert first.status == "running"
+    assert first.status == "waiting" and first.resume_at is not None
     [run] = [r for r in world.runs() if r.flow == BACKLOG_FLOW]
-    report_id = run.counts["backlog"]["report_id"]
-    assert report_id and run.status == "running"
+    report_id = run.state["request_id"]
+    assert report_id and run.status == "running" and run.state["phase"] == "report"
 
     resumed = backfill_orders(world.other_hub(), world.connection_id)  # another process, the same database
 
     assert resumed.status == "done", resumed.error
     assert resumed.run_id == run.id
+    assert resumed.resumed
     [run] = [r for r in world.runs() if r.flow == BACKLOG_FLOW]
-    assert run.counts["backlog"]["report_id"] == report_id
+    assert run.state["request_id"] == report_id
     assert world.calls("createReport") == 1  # never asked twice
     assert sorted(world.stored_ids()) == sorted(mfn + fba)
     world.assert_consistent()
@@ -93,8 +101,8 @@ def test_g2_the_next_regular_poll_after_the_backlog_only_fills_the_money(world):
     poll = sync_orders(world.hub, world.connection_id)
 
     assert poll.status == "done", poll.error
-    assert poll.counts.created == 0 and poll.counts.errors == 0
-    assert poll.counts.pages <= 2  # from the backlog's watermark, not the whole lookback again
+    assert poll.counts["created"] == 0 and poll.counts["errors"] == 0
+    assert poll.counts["pages"] <= 2  # from the backlog's watermark, not the whole lookback again
     assert world.rows("SELECT COUNT(*) FROM orders WHERE order_total IS NULL")[0][0] == 0
     assert world.rows("SELECT COUNT(*) FROM order_lines WHERE unit_price IS NULL")[0][0] == 0
     assert sorted(world.stored_ids()) == sorted(mfn + fba)
@@ -114,7 +122,7 @@ def test_g2_a_report_order_whose_api_time_equals_its_purchase_date_still_gets_it
 
     fetched = fetch_orders(world.hub, world.connection_id, [order_id])
 
-    assert fetched.counts.updated == 1, fetched.counts
+    assert fetched.counts["updated"] == 1, fetched.counts
     assert world.stored(order_id).order_total is not None
     world.assert_consistent()
 
@@ -126,7 +134,7 @@ def test_g2_a_backlog_run_again_changes_nothing(world):
 
     again = backfill_orders(world.hub, world.connection_id)
 
-    assert again.status == "done" and again.counts.created == 0
+    assert again.status == "done" and again.counts["created"] == 0
     assert world.events() == events
     assert sorted(world.stored_ids()) == sorted(mfn + fba)
     world.assert_consistent()
@@ -143,4 +151,36 @@ def test_b13_without_the_pii_grant_the_backlog_reads_search_pages_only_and_store
     assert world.calls("createReport") == 0  # the restricted report needs the grant (B13)
     assert world.calls("searchOrders") == 1  # MFN and FBA in one filtered query, 100 a page
     assert world.rows("SELECT COUNT(*) FROM order_addresses WHERE line1_enc IS NOT NULL")[0][0] == 0
+    world.assert_consistent()
+
+
+def test_g2_a_report_amazon_never_finishes_ends_the_backlog_run_with_a_message_within_its_deadline(world):
+    """Amazon's reports have stayed IN_QUEUE for hours: the backlog does not wait for ever (issue 8)."""
+    mfn, fba = _open_orders(world, total=60)
+    r = world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 10 ** 9})  # stuck in the queue
+    assert r.status_code == 200, r.text
+    started = world.hub.now()
+
+    report = backfill_orders(world.hub, world.connection_id)
+
+    assert report.status == "failed" and not report.retryable
+    waited = world.hub.now() - started
+    deadline = BACKLOG_REPORT.deadline * BACKLOG_REPORT.attempts
+    assert waited <= deadline + BACKLOG_REPORT.check_every, waited  # ended by its deadline, not by patience
+    assert "still queued at Amazon" in report.error and "gave up after 2 requests" in report.error
+    assert world.calls("createReport") == 2 and world.calls("cancelReport") == 2  # asked again once, both cancelled
+    statuses = [r.status for r in world.rows("SELECT status FROM report_requests ORDER BY id")]
+    assert statuses == ["renewed", "failed"]
+    # what the search pages brought is kept; the run stays open to be resumed
+    assert set(fba) <= set(world.stored_ids())
+    [run] = [r for r in world.runs() if r.flow == BACKLOG_FLOW]
+    assert run.status == "failed" and run.state["resumable"] is True
+
+    world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 60})  # Amazon recovers
+    resumed = backfill_orders(world.hub, world.connection_id)
+
+    assert resumed.status == "done", resumed.error
+    assert resumed.run_id == run.id and resumed.resumed  # the same run, resumed
+    assert world.calls("createReport") == 3
+    assert sorted(world.stored_ids()) == sorted(mfn + fba)
     world.assert_consistent()

@@ -1,27 +1,22 @@
-"""The page-batched store (B1): a page's new orders in one go, with exactly what order by order stores.
-
-``sync.orders.store_payloads`` stores a page's new, importable orders with
-``DbOrderTransaction.insert_orders`` (a handful of statements per page instead of a dozen per
-order: bench/orders_ingest.py). Orders already stored, skipped or unmappable take the per-order
-path, and a batch the tables refuse (a racing worker stored one of them first) writes nothing and
-the page goes order by order.
+"""One code path for a page and for one order (B1): ``sync/order_import.store_orders`` stores a page of
+100 with a handful of statements (the store batches inside) and writes exactly what storing the same
+orders one by one writes. A batch meeting an order another worker stored meanwhile gives that order
+its own outcome and stores the rest (the store's per-order fallback).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import text
 
-from sellerbridge.amazon.orders.v2026 import to_order_draft
-from sellerbridge.db.stores.orders import DbOrderStore
+from sellerbridge.domain.common.results import Tally
+from sellerbridge.domain.orders.changes import Outcome
 from sellerbridge.domain.orders.filters import decide
 from sellerbridge.domain.orders.mapping import map_order
-from sellerbridge.domain.ports.orders import RunCounts
-from sellerbridge.services.order_sync import fetch_orders, sync_orders
-from sellerbridge.sync import orders as flow
+from sellerbridge.sync.order_import import ORDER_COUNTS, store_orders
+from tests.support.flows import fetch_orders, sync_orders
 
 pytestmark = pytest.mark.server
 
@@ -45,61 +40,87 @@ def _snapshot(world):
     return orders, [tuple(r) for r in lines], [tuple(r) for r in holds], events, addresses, customers
 
 
-def _sync(world, ids, monkeypatch, batching: bool):
-    monkeypatch.setattr(flow, "PAGE_BATCHING", batching)
-    fetch_orders(world.hub, world.connection_id, ids[5:15])  # some are stored already (push path)
-    return sync_orders(world.hub, world.connection_id)
-
-
 def _forget_everything(world) -> None:
     with world.hub.store.engine.begin() as conn:
         for table in ("holds", "order_lines", "order_addresses", "outbox", "orders", "customers", "error_log",
-                      "watermarks"):
+                      "watermarks", "pending_fetches"):
             conn.execute(text(f"DELETE FROM {table}"))
 
 
-def test_b1_a_page_stored_in_one_batch_holds_exactly_what_order_by_order_stores(world, monkeypatch):
+def _pages(world):
+    now = world.hub.now()
+    gateway = world.hub.gateway_for(world.connection_id)
+    return list(gateway.changed_orders(after=now - timedelta(days=1), before=now, pii=True))
+
+
+def _store(world, fetched, tally) -> None:
+    ports = world.hub.flow_context().ports(world.connection_id)
+    with ports.orders.transaction() as tx:
+        store_orders(tx, fetched, tally)
+
+
+def test_b1_a_page_stored_at_once_writes_exactly_what_storing_its_orders_one_by_one_writes(world):
     ids = world.create_orders(230, status="Unshipped")
     amazon = world.amazon_orders()
     world.unmap_sku(amazon[ids[0]]["lines"][0]["sku"])  # some orders of the pages cannot be mapped (B11)
     world.past_search_lag()
+    fetch_orders(world.hub, world.connection_id, ids[5:15])  # some are stored already (push path)
+    pages = _pages(world)
+    assert len(pages) == 3 and sum(len(p.orders) for p in pages) == 230
 
-    report_b = _sync(world, ids, monkeypatch, True)
-    batched = _snapshot(world), {e.key for e in world.open_errors()}
-    world.assert_consistent(expect_errors=batched[1])
+    paged = Tally(ORDER_COUNTS)
+    for page in pages:
+        _store(world, page.orders, paged)
+    by_page = _snapshot(world), {e.key for e in world.open_errors()}
+    world.assert_consistent(expect_errors=by_page[1])
     _forget_everything(world)
-    report_s = _sync(world, ids, monkeypatch, False)
-    single = _snapshot(world), {e.key for e in world.open_errors()}
+    fetch_orders(world.hub, world.connection_id, ids[5:15])
+    single = Tally(ORDER_COUNTS)
+    for page in pages:
+        for order in page.orders:
+            _store(world, [order], single)
+    one_by_one = _snapshot(world), {e.key for e in world.open_errors()}
 
-    assert report_b.status == report_s.status == "partial"
-    assert report_b.counts.as_dict() == report_s.counts.as_dict()
-    assert report_b.counts.created > 150 and report_b.counts.unchanged == 10 and report_b.counts.errors > 0
-    assert batched == single
+    assert paged.counts() == single.counts()
+    assert paged["created"] > 150 and paged["unchanged"] == 10 and paged["errors"] > 0
+    assert by_page == one_by_one
 
 
-def test_b1_a_batch_meeting_an_order_stored_meanwhile_writes_nothing_and_the_page_goes_order_by_order(world):
+def test_b1_a_batch_meeting_an_order_stored_meanwhile_stores_the_rest_and_names_that_one(world):
     ids = world.create_orders(20, status="Unshipped", fba=False)
     world.past_search_lag()
-    gateway = world.hub.gateway_for(world.connection_id)
-    now = world.hub.now()
-    [page] = list(gateway.search_orders(last_updated_after=now - timedelta(days=1), before=now - timedelta(minutes=2),
-                                        included_data=flow.INCLUDED_DATA))
-    to_draft = partial(to_order_draft, marketplace_id=world.creds.marketplace_ids[0])
-    store = DbOrderStore(world.hub.store, world.connection_id, now=world.hub.now)
-    fetch_orders(world.hub, world.connection_id, [ids[3]])  # a racing worker stored this one first
-
-    with store.transaction() as tx:
+    [page] = _pages(world)  # read while the order was new to the hub
+    fetch_orders(world.hub, world.connection_id, [ids[3]])  # a racing worker stores this one first
+    ports = world.hub.flow_context().ports(world.connection_id)
+    with ports.orders.transaction() as tx:  # the batch, planned from the earlier read: the unique key decides
         batch = []
-        for payload in page.orders:
-            draft = to_draft(payload)
+        for draft in page.orders:
             decision = decide(draft, tx.settings, already_imported=False)
             batch.append((decision.draft, map_order(decision.draft, tx.settings, tx.catalog, tx.customers,
                                                     tx.ship_methods, email_hash=tx.email_hash)))
-        assert tx.insert_orders(batch) is False  # all or nothing
-        assert tx.stored_ids(ids) == {ids[3]}
-        counts = RunCounts()
-        flow.store_payloads(tx, page.orders, to_draft, counts)
+        results = tx.insert(batch)
 
-    assert counts.created == 19 and counts.unchanged == 1 and counts.fetched == 20
+    assert results[ids[3]] is Outcome.ALREADY_STORED
+    assert {oid: r for oid, r in results.items() if oid != ids[3]} == dict.fromkeys(set(ids) - {ids[3]},
+                                                                                     Outcome.CREATED)
     assert sorted(world.stored_ids()) == sorted(ids)
     world.assert_consistent()
+
+
+def test_b1_a_flow_meeting_an_order_stored_meanwhile_applies_its_newer_state_as_an_update(world):
+    """The flow's side of the race: an insert that lost to another worker becomes an update, never a
+    second order (SQLite and PostgreSQL alike: the racing write is committed before our batch)."""
+    ids = world.create_orders(20, status="Unshipped", fba=False)
+    world.past_search_lag()
+    [page] = _pages(world)
+    fetch_orders(world.hub, world.connection_id, [ids[3]])
+    ports = world.hub.flow_context().ports(world.connection_id)
+    tally = Tally(ORDER_COUNTS)
+    with ports.orders.transaction() as tx:
+        store_orders(tx, page.orders, tally)
+
+    assert tally["created"] == 19 and tally["unchanged"] == 1 and tally["fetched"] == 20
+    assert sorted(world.stored_ids()) == sorted(ids)
+    world.assert_consistent()
+    again = sync_orders(world.hub, world.connection_id)
+    assert again.counts["created"] == 0 and again.counts["unchanged"] == 20

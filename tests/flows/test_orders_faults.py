@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sellerbridge.db.repositories import error_log
-from sellerbridge.services.order_sync import fetch_orders, reprocess_error, sync_orders
+from tests.support.flows import fetch_orders, reprocess_error, sync_orders
 
 pytestmark = pytest.mark.server
 
@@ -46,7 +46,7 @@ def test_g1_a_5xx_burst_on_search_and_get_order_is_retried_and_the_run_is_done(w
     world.sandbox.fault(operation="getOrder", kind="status", status=503, count=3, seller_id=world.seller_id)
     pushed = fetch_orders(world.hub, world.connection_id, [ids[0]])
     assert pushed.status == "done", pushed.error
-    assert pushed.counts.cancelled == 1
+    assert pushed.counts["cancelled"] == 1
     world.assert_consistent()
 
 
@@ -73,7 +73,7 @@ def test_b11_an_order_with_an_unmapped_sku_waits_in_the_error_log_and_is_importe
     report = sync_orders(world.hub, world.connection_id)
 
     assert report.status == "partial"  # the others are stored; these wait (H2)
-    assert report.counts.errors == len(blocked) and report.counts.created == len(ids) - len(blocked)
+    assert report.counts["errors"] == len(blocked) and report.counts["created"] == len(ids) - len(blocked)
     errors = world.open_errors()
     assert {e.key for e in errors} == blocked
     assert {e.code for e in errors} == {"unknown_sku"} and all(sku in e.message for e in errors)
@@ -85,11 +85,11 @@ def test_b11_an_order_with_an_unmapped_sku_waits_in_the_error_log_and_is_importe
     world.map_sku(sku)
     reports = [reprocess_error(world.hub, e.id) for e in errors]
 
-    assert all(r.status == "done" and r.counts.created == 1 for r in reports)
+    assert all(r.status == "done" and r.counts["created"] == 1 for r in reports)
     assert world.open_errors() == []
     assert set(world.stored_ids()) == set(ids)
     world.assert_consistent()
     # a later poll reads them again (overlap) and changes nothing
     world.advance(60)
     again = sync_orders(world.hub, world.connection_id)
-    assert again.status == "done" and again.counts.created == 0 and again.counts.errors == 0
+    assert again.status == "done" and again.counts["created"] == 0 and again.counts["errors"] == 0

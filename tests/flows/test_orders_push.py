@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from sellerbridge.amazon.notifications.parse import parse_order_change
 from sellerbridge.db.repositories import connections
-from sellerbridge.services.order_sync import fetch_orders, preview_order, sync_orders
+from tests.support.flows import fetch_orders, preview_order, sync_orders
 from tests.support.sandbox import live_server
 
 pytestmark = pytest.mark.server
@@ -66,14 +66,14 @@ def test_b1_orders_named_by_order_change_notifications_are_stored_at_once_withou
 
     report = fetch_orders(world.hub, world.connection_id, changed + changed[:5])  # SQS may deliver twice
 
-    assert report.status == "done" and report.counts.created == 15
+    assert report.status == "done" and report.counts["created"] == 15
     assert world.calls("searchOrders") == 0  # seconds after the change, not two minutes (search lag)
     assert set(world.stored_ids()) == set(ids)
     world.assert_consistent()
     # polling stays the backstop: it finds the same orders and stores nothing twice
     world.past_search_lag()
     backstop = sync_orders(world.hub, world.connection_id)
-    assert backstop.counts.created == 0 and backstop.counts.unchanged == 15
+    assert backstop.counts["created"] == 0 and backstop.counts["unchanged"] == 15
     world.assert_consistent()
 
 
@@ -105,7 +105,7 @@ def test_b13_without_the_pii_grant_no_buyer_data_is_asked_for_or_stored(make_wor
 
     report = sync_orders(world.hub, world.connection_id)
 
-    assert report.status == "done" and report.counts.created == 10
+    assert report.status == "done" and report.counts["created"] == 10
     assert world.rows("SELECT id FROM customers") == []
     assert world.rows("SELECT order_id FROM order_addresses WHERE name_enc IS NOT NULL OR line1_enc IS NOT NULL "
                       "OR phone_enc IS NOT NULL OR postal_code IS NOT NULL") == []

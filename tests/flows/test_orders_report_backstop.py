@@ -1,4 +1,4 @@
-"""The push path's budget and the report backstop (B1, G1, G2; sync/order_push.py, services/order_report.py).
+"""The push path's budget and the report backstop (B1, G1, G2; services/intake.py, sync/orders_backstop.py).
 
 Each test runs on SQLite and on PostgreSQL (``db_url``) against the served sandbox.
 """
@@ -8,11 +8,10 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from sellerbridge.amazon.notifications.parse import parse_order_change
-from sellerbridge.services.intake import OrderIntake
-from sellerbridge.services.order_report import REPORT_EVERY, REPORT_FLOW, report_due, report_tick
-from sellerbridge.services.order_sync import fetch_orders, sync_orders
-from sellerbridge.sync.orders_backlog import FIRST_CHECK_AFTER
+from sellerbridge.services import intake
+from sellerbridge.sync.orders_backstop import BACKSTOP_REPORT, FLOW, REPORT_EVERY, is_due
 from tests.flows.test_orders_push import Queue, _subscribe
+from tests.support.flows import FETCH, backstop_tick, fetch_orders, run_flow, sync_orders
 from tests.support.sandbox import live_server
 
 
@@ -23,87 +22,93 @@ def _notified(world, queue: Queue) -> list:
     return [parse_order_change(body) for body in bodies]
 
 
+REPORT_FLOW = FLOW.name
+FIRST_CHECK_AFTER = BACKSTOP_REPORT.first_check.total_seconds()
+
+
+def report_due(hub, connection_id: int, now) -> bool:
+    return is_due(hub.flow_context(), connection_id, now)
+
+
 def _drive_report(world) -> list:
     """Tick the backstop until its run ends, moving Amazon's clock as a scheduler would wait."""
     reports = []
     for _ in range(12):
-        report = report_tick(world.hub, world.connection_id)
+        report = backstop_tick(world.hub, world.connection_id)
         reports.append(report)
-        if report is not None and report.status != "running":
+        if report is not None and report.status != "waiting":
             return reports
         world.advance(FIRST_CHECK_AFTER / 2)
     raise AssertionError(f"the report run did not end: {reports}")
 
 
+def _fetch_all(world) -> None:
+    """What the runtime does with the intake's rows: the orders_fetch job until none waits."""
+    while (report := run_flow(world.hub, FETCH, world.connection_id)).resume_at is not None:
+        assert report.status != "failed", report.error
+
+
+def _waiting(world) -> int:
+    return world.rows("SELECT COUNT(*) FROM pending_fetches")[0][0]
+
+
 def test_g1_a_burst_above_getorder_is_deferred_to_one_report_and_nothing_is_lost_or_doubled(world):
     queue = Queue()
-    intake = OrderIntake(world.hub, workers=0, bound=4)
-    try:
-        with live_server(queue.app) as queue_base:
-            _subscribe(world, f"{queue_base}/queue")
-            ids = world.create_orders(12, status="Unshipped", fba=False)
-            changes = _notified(world, queue)
-        assert {c.amazon_order_id for c in changes} == set(ids)
-        assert report_due(world.hub, world.connection_id, world.hub.now()) is False  # nothing deferred yet
-        outcomes = [intake.submit(change) for change in changes]
+    with live_server(queue.app) as queue_base:
+        _subscribe(world, f"{queue_base}/queue")
+        ids = world.create_orders(12, status="Unshipped", fba=False)
+        changes = _notified(world, queue)
+    assert {c.amazon_order_id for c in changes} == set(ids)
+    assert report_due(world.hub, world.connection_id, world.hub.now()) is False  # nothing deferred yet
+    outcomes = [intake.submit(world.hub, change, bound=4) for change in changes]
 
-        assert sum(o["queued"] for o in outcomes) == 12 and intake.pending() == 4
-        assert intake.stats["deferred"] == 8
-        while intake.work_once():
-            pass
-        assert world.calls("getOrder") == 4
-        assert report_due(world.hub, world.connection_id, world.hub.now()) is True
+    assert sum(o.queued for o in outcomes) == 12 and _waiting(world) == 4
+    assert sum(o.deferred for o in outcomes) == 8
+    _fetch_all(world)
+    assert world.calls("getOrder") == 4
+    assert report_due(world.hub, world.connection_id, world.hub.now()) is True
 
-        reports = _drive_report(world)
+    reports = _drive_report(world)
 
-        assert reports[-1].status == "done", reports[-1]
-        assert world.calls("createReport") == 1 and world.calls("getReportDocument") == 1
-        assert world.calls("getOrder") == 4 and world.calls("searchOrders") == 0
-        assert set(world.stored_ids()) == set(ids)
-        assert len(world.events("order.created")) == 12
-        world.assert_consistent()
-        # due again only after a new deferral; the poll then finds everything stored once
-        assert report_due(world.hub, world.connection_id, world.hub.now()) is False
-        world.past_search_lag()
-        poll = sync_orders(world.hub, world.connection_id)
-        assert poll.counts.created == 0
-        world.assert_consistent()
-    finally:
-        intake.close()
+    assert reports[-1].status == "done", reports[-1]
+    assert world.calls("createReport") == 1 and world.calls("getReportDocument") == 1
+    assert world.calls("getOrder") == 4 and world.calls("searchOrders") == 0
+    assert set(world.stored_ids()) == set(ids)
+    assert len(world.events("order.created")) == 12
+    world.assert_consistent()
+    # due again only after a new deferral; the poll then finds everything stored once
+    assert report_due(world.hub, world.connection_id, world.hub.now()) is False
+    world.past_search_lag()
+    poll = sync_orders(world.hub, world.connection_id)
+    assert poll.counts["created"] == 0
+    world.assert_consistent()
 
 
 def test_g1_notifications_for_fba_orders_and_for_changes_already_stored_cost_no_getorder(world):
     queue = Queue()
-    intake = OrderIntake(world.hub, workers=0)
-    try:
-        with live_server(queue.app) as queue_base:
-            _subscribe(world, f"{queue_base}/queue")
-            fba = world.create_orders(3, status="Unshipped", fba=True)
-            mfn = world.create_orders(3, status="Unshipped", fba=False)
-            first = _notified(world, queue)
-            for change in first:
-                intake.submit(change)
-            while intake.work_once():
-                pass
-            assert world.calls("getOrder") == 3  # the MFN orders only
-            assert intake.stats["skipped_fba_left_to_poll"] == 3
+    with live_server(queue.app) as queue_base:
+        _subscribe(world, f"{queue_base}/queue")
+        fba = world.create_orders(3, status="Unshipped", fba=True)
+        mfn = world.create_orders(3, status="Unshipped", fba=False)
+        first = _notified(world, queue)
+        outcomes = [intake.submit(world.hub, change) for change in first]
+        _fetch_all(world)
+        assert world.calls("getOrder") == 3  # the MFN orders only
+        assert [o.reason for o in outcomes].count("fba_left_to_poll") == 3
 
-            for change in first:  # SQS delivers the same notifications again, later
-                intake.submit(change)
-            assert intake.pending() == 0 and intake.stats["skipped_already_stored"] == 3
+        again = [intake.submit(world.hub, change) for change in first]  # SQS delivers them again, later
+        assert _waiting(world) == 0 and [o.reason for o in again].count("already_stored") == 3
 
-            world.cancel(mfn[0], by="BUYER_REQUEST")  # a buyer's cancel request: a real change, fetched
-            later = _notified(world, queue)
-        assert [c.amazon_order_id for c in later] == [mfn[0]]
-        assert intake.submit(later[0])["queued"] == 1
-        intake.work_once()
-        assert world.calls("getOrder") == 4
-        world.past_search_lag()
-        sync_orders(world.hub, world.connection_id)  # records the FBA orders
-        assert set(world.stored_ids()) == set(fba) | set(mfn)
-        world.assert_consistent()
-    finally:
-        intake.close()
+        world.cancel(mfn[0], by="BUYER_REQUEST")  # a buyer's cancel request: a real change, fetched
+        later = _notified(world, queue)
+    assert [c.amazon_order_id for c in later] == [mfn[0]]
+    assert intake.submit(world.hub, later[0]).queued == 1
+    _fetch_all(world)
+    assert world.calls("getOrder") == 4
+    world.past_search_lag()
+    sync_orders(world.hub, world.connection_id)  # records the FBA orders
+    assert set(world.stored_ids()) == set(fba) | set(mfn)
+    world.assert_consistent()
 
 
 def test_g2_with_push_silent_the_report_keeps_polling_latency_down(world):
@@ -116,7 +121,7 @@ def test_g2_with_push_silent_the_report_keeps_polling_latency_down(world):
     more = world.create_orders(4, status="Unshipped", fba=False)
     reports = _drive_report(world)  # stores them before the search index even shows them
 
-    assert reports[-1].status == "done" and reports[-1].counts.created == 4
+    assert reports[-1].status == "done" and reports[-1].counts["created"] == 4
     assert set(world.stored_ids()) == set(ids) | set(more)
     world.assert_consistent()
     [run] = [r for r in world.runs() if r.flow == REPORT_FLOW]
@@ -131,22 +136,22 @@ def test_b13_without_the_pii_grant_there_is_no_report_backstop(make_world):
     no_grant.past_search_lag()
     sync_orders(no_grant.hub, no_grant.connection_id)
     assert report_due(no_grant.hub, no_grant.connection_id, no_grant.hub.now()) is False
-    assert report_tick(no_grant.hub, no_grant.connection_id) is None and no_grant.calls("createReport") == 0
+    assert backstop_tick(no_grant.hub, no_grant.connection_id) is None and no_grant.calls("createReport") == 0
 
 
 def test_g2_a_report_run_cut_short_is_resumed_by_another_process_with_the_same_report(world):
     world.create_orders(3, status="Unshipped", fba=False)
-    first = report_tick(world.hub, world.connection_id, force=True)
-    assert first is not None and first.status == "running" and world.calls("createReport") == 1
+    first = backstop_tick(world.hub, world.connection_id, force=True)
+    assert first is not None and first.status == "waiting" and world.calls("createReport") == 1
 
     other = world.other_hub()  # the first process is gone; a new one picks the run up
     try:
         world.advance(FIRST_CHECK_AFTER + 1)
         reports = []
         for _ in range(6):
-            report = report_tick(other, world.connection_id)
+            report = backstop_tick(other, world.connection_id)
             reports.append(report)
-            if report is not None and report.status != "running":
+            if report is not None and report.status != "waiting":
                 break
             world.advance(20)
     finally:

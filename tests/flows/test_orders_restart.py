@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sellerbridge.services.order_sync import sync_orders
+from tests.support.flows import sync_orders
 
 pytestmark = pytest.mark.server
 
@@ -51,7 +51,7 @@ def test_b1_a_sync_process_killed_mid_run_then_restarted_loses_and_duplicates_no
 
     assert report.status == "done", report.error
     assert set(world.stored_ids()) == set(ids)
-    assert report.counts.created == 250 - len(after_kill)
+    assert report.counts["created"] == 250 - len(after_kill)
     world.assert_consistent()
 
 
@@ -74,5 +74,5 @@ def test_b1_a_sync_interrupted_after_a_page_resumes_from_its_watermark(world):
 
     assert report.status == "done"
     assert set(world.stored_ids()) == set(ids)
-    assert report.counts.created == 150
+    assert report.counts["created"] == 150
     world.assert_consistent()

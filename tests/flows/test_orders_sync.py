@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sellerbridge.services.order_sync import sync_orders
+from tests.support.flows import sync_orders
 
 pytestmark = pytest.mark.server
 
@@ -18,10 +18,10 @@ def test_b1_a_sync_of_250_orders_across_pages_stores_each_once_with_holds_and_ou
     world.past_search_lag()
 
     pages = []
-    report = sync_orders(world.hub, world.connection_id, progress=lambda counts: pages.append(counts.pages))
+    report = sync_orders(world.hub, world.connection_id, progress=lambda run: pages.append(run.tally["pages"]))
 
     assert report.status == "done", report.error
-    assert report.counts.created == 250 and report.counts.errors == 0
+    assert report.counts["created"] == 250 and report.counts["errors"] == 0
     assert pages == [1, 2, 3]  # 100 + 100 + 50, each committed with its watermark
     assert set(world.stored_ids()) == set(ids)
     world.assert_consistent()
@@ -43,6 +43,6 @@ def test_b1_a_second_sync_reads_the_overlap_again_and_changes_nothing(world):
     again = sync_orders(world.hub, world.connection_id)
 
     assert again.status == "done"
-    assert again.counts.created == 0 and again.counts.unchanged == 30  # the overlap, read again
+    assert again.counts["created"] == 0 and again.counts["unchanged"] == 30  # the overlap, read again
     assert world.events() == events
     world.assert_consistent()

@@ -58,7 +58,7 @@ def drain(engine: Engine, sandbox: ServedSandbox, sellers: list[fleet.FleetSelle
         pending = fleet.pending_orders(sandbox.http, sellers)
         last += [f"{pending} orders still Pending on Amazon"] if pending else []
         last += [f"report run {r.id} in flight" for r in rows(
-            engine, "SELECT id FROM sync_runs WHERE status = 'running' AND flow = 'orders_report'")]
+            engine, "SELECT id FROM sync_runs WHERE status = 'running' AND flow = 'orders_backstop'")]
         return not last
 
     assert wait_for(caught_up, timeout, every=2.0), f"the hub did not catch up in {timeout} s: {last[:10]}"

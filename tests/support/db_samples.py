@@ -1,11 +1,19 @@
-"""Sample records for store tests: order drafts with lines, money and PII that tests can look for."""
+"""Sample records for store tests: order drafts with lines, money and PII that tests can look for, and
+the order flow's store over a connection with a catalog and a ship method."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sellerbridge.db.repositories import connections
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sellerbridge.db.repositories import catalog, connections, shipping
+from sellerbridge.db.store import Store
+from sellerbridge.db.stores.orders import DbOrderStore, DbOrderTransaction
 from sellerbridge.domain.common.money import Money
+from sellerbridge.domain.orders.filters import OrderImportSettings
+from sellerbridge.domain.orders.mapping import MappedOrder, map_order
 from sellerbridge.domain.orders.model import (
     Address,
     Buyer,
@@ -83,3 +91,41 @@ def draft(
         is_prime=True,
         order_total=usd("79.74"),
     )
+
+
+def order_store(store: Store, *, pii_grant: bool = True, name: str = "us-main") -> DbOrderStore:
+    """A connection with items SB-001..SB-003 and one Standard ship method, and its order store."""
+    with store.uow() as s:
+        connection_id = add_connection(s, store.box, name=name, seller_id=f"A1{name.upper()}").id
+        if catalog.get_item_by_sku(s, "SB-001") is None:
+            for n in range(1, 4):
+                catalog.add_item(s, sku=f"SB-{n:03d}", description=f"Widget {n} (internal)")
+            method = shipping.add_ship_method(s, code="UPS-GND", carrier="UPS", name="Ground")
+            shipping.add_rule(s, service_level="Standard", ship_method_id=method.id)
+    return DbOrderStore(store, connection_id, OrderImportSettings(pii_grant=pii_grant), now=lambda: T0)
+
+
+def mapped(tx: DbOrderTransaction, order: OrderDraft) -> MappedOrder:
+    """The draft mapped by the real rules over the transaction's views."""
+    return map_order(order, tx.settings, tx.catalog, tx.customers, tx.ship_methods, email_hash=tx.email_hash)
+
+
+def order_rows(session: Session, connection_id: int) -> dict[str, list[tuple]]:
+    """What the connection's orders stored, by meaning (no row ids): orders, lines, holds, events, customers."""
+    def rows(sql: str) -> list[tuple]:
+        return sorted(tuple(row) for row in session.execute(text(sql), {"c": connection_id}))
+    return {
+        "orders": rows("SELECT amazon_order_id, status, send_to_warehouse, version, customer_id IS NOT NULL, "
+                       "ship_method_id IS NOT NULL FROM orders WHERE connection_id = :c"),
+        "lines": rows("SELECT o.amazon_order_id, l.order_item_id, l.quantity, l.item_id FROM order_lines l "
+                      "JOIN orders o ON o.id = l.order_id WHERE o.connection_id = :c"),
+        "holds": rows("SELECT o.amazon_order_id, l.order_item_id, h.quantity, h.status FROM holds h "
+                      "JOIN order_lines l ON l.id = h.order_line_id JOIN orders o ON o.id = l.order_id "
+                      "WHERE o.connection_id = :c"),
+        "events": rows("SELECT e.topic, e.key, e.version FROM outbox e JOIN orders o ON o.amazon_order_id = e.key "
+                       "WHERE o.connection_id = :c"),
+        "customers": rows("SELECT COUNT(DISTINCT customer_id) FROM orders WHERE connection_id = :c"),
+        "addresses": rows("SELECT o.amazon_order_id, a.city, a.postal_code, "
+                          "CASE WHEN a.name_enc IS NULL THEN 0 ELSE 1 END "
+                          "FROM order_addresses a JOIN orders o ON o.id = a.order_id WHERE o.connection_id = :c"),
+    }

@@ -1,4 +1,5 @@
-"""The sandbox's one reader and writers of Amazon's date-times (sandbox/timefmt.py)."""
+"""Date-time readers: the sandbox's (sandbox/timefmt.py, with its writers) and the hub's one reader
+(domain/common/moments.py); the two share no code (I4: the sandbox imports nothing of the hub)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sellerbridge.domain.common.moments import to_datetime
 from sellerbridge.sandbox.timefmt import iso_ms, iso_offset, iso_z, parse_iso_datetime
 
 
@@ -110,3 +112,37 @@ def test_iso_ms_reads_back_as_the_moment_to_the_millisecond(moment: datetime) ->
     parsed = parse_iso_datetime(iso_ms(moment))
     assert parsed == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     assert parsed is not None and parsed.tzinfo is UTC
+
+
+# --- the hub's one reader: domain/common/moments.to_datetime -----------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("2026-01-02T10:00:00Z", utc(2026, 1, 2, 10), id="Z"),
+    pytest.param("2026-01-02t10:00:00z", utc(2026, 1, 2, 10), id="lower-case t and z"),
+    pytest.param("2026-01-02T10:00:00+02:00", utc(2026, 1, 2, 8), id="offset, converted to UTC"),
+    pytest.param("2026-01-02T10:00:00.284Z", utc(2026, 1, 2, 10, 0, 0, 284000), id="milliseconds"),
+    pytest.param("2026-01-02 10:00:00+00:00", utc(2026, 1, 2, 10), id="space separator"),
+    pytest.param("  2026-01-02T10:00Z\n", utc(2026, 1, 2, 10), id="whitespace, minutes only"),
+    pytest.param("2026-01-02", None, id="bare date"),
+    pytest.param("yesterday", None, id="garbage"),
+    pytest.param("", None, id="empty"),
+    pytest.param("2026-02-30T00:00:00Z", None, id="30 February"),
+    pytest.param("9999-12-31T23:59:59-07:00", None, id="past datetime.max in UTC"),
+])
+def test_to_datetime_reads_iso_moments_with_their_zone_as_utc(text: str, expected: datetime | None) -> None:
+    for naive_is_utc in (False, True):
+        got = to_datetime(text, naive_is_utc=naive_is_utc)
+        assert got == expected
+        if got is not None:
+            assert got.tzinfo is UTC
+
+
+@pytest.mark.parametrize("value", ["2026-01-02T10:00:00", "2026-01-02T10:00:00.5", "2026-01-02T10:00"])
+def test_to_datetime_refuses_a_time_without_zone_unless_the_source_writes_utc(value: str) -> None:
+    assert to_datetime(value) is None  # the hub's own state and notifications: never a guess
+    assert to_datetime(value, naive_is_utc=True) == datetime.fromisoformat(value).replace(tzinfo=UTC)  # Amazon
+
+
+@pytest.mark.parametrize("value", [None, 1767348000, datetime(2026, 1, 2, tzinfo=UTC), b"2026-01-02T10:00:00Z"])
+def test_to_datetime_of_anything_but_text_is_none(value: object) -> None:
+    assert to_datetime(value) is None

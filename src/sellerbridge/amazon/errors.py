@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.common.errors import UpstreamError
 
-class AmazonError(Exception):
+
+class AmazonError(UpstreamError):
     """A call to Amazon failed. ``status``/``code``/``message``/``details`` are Amazon's when it answered."""
 
     def __init__(self, message: str, *, retryable: bool, status: int | None = None, code: str | None = None,
@@ -24,6 +26,7 @@ class AmazonError(Exception):
         super().__init__(message)
         self.message = message
         self.retryable = retryable
+        self.retry_after: float | None = None
         self.status = status
         self.code = code
         self.details = details
@@ -54,6 +57,9 @@ class AuthError(AmazonError):
 
     NOT_RETRYABLE = frozenset({"invalid_grant", "invalid_client", "unauthorized_client", "invalid_request",
                                "unsupported_grant_type", "invalid_scope", "access_denied"})
+
+    def summary(self) -> str:
+        return f"Amazon refused the authorization: {self}"
 
     @property
     def stops_connection(self) -> bool:

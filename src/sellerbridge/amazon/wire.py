@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from ..domain.common.errors import DomainError
+from ..domain.common.moments import to_datetime
 from ..domain.common.money import Money
 
 # Stable error codes (they group the error log, H1).
@@ -184,12 +185,13 @@ class Node:
         raise self.fail(BAD_PAYLOAD, f"expected true or false, got {self.value!r:.40}")
 
     def moment(self, key: str | None = None, *, required: bool = False) -> datetime | None:
-        """An ISO 8601 date-time as aware UTC (a missing zone means UTC, as Amazon answers in UTC)."""
+        """An ISO 8601 date-time as aware UTC (``moments.to_datetime``; a missing zone means UTC, as Amazon
+        answers in UTC); one that cannot be read is a ``BAD_DATE`` naming this field."""
         if key is not None:
             value = self.value
             raw = value.get(key) if type(value) is dict else _MISSING
             if type(raw) is str:
-                parsed = parse_datetime(raw)
+                parsed = to_datetime(raw, naive_is_utc=True)
                 if parsed is not None:
                     return parsed
             elif raw is None and not required:
@@ -198,7 +200,7 @@ class Node:
         text = self.text(required=required)
         if text is None:
             return None
-        parsed = parse_datetime(text)
+        parsed = to_datetime(text, naive_is_utc=True)
         if parsed is None:
             raise self.fail(BAD_DATE, f"not an ISO 8601 date-time: {text!r:.40}")
         return parsed
@@ -282,21 +284,3 @@ def _plain_money(raw: dict[str, Any]) -> Money | None:
         if len(code) == 3 and code.isascii() and code.isalpha() and _AMOUNT.fullmatch(amount):
             return Money(Decimal(amount), code.upper())  # what Money.of gives for these checked values
     return None
-
-
-def parse_datetime(text: str) -> datetime | None:
-    """ISO 8601 (``Z``, offsets, fractions) to aware UTC; None when it is not one."""
-    text = text.strip()
-    if len(text) < 16 or text[10] not in "Tt ":
-        return None  # a bare date is not a moment
-    try:
-        moment = datetime.fromisoformat(text[:10] + "T" + text[11:].replace("z", "Z"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-

@@ -19,16 +19,14 @@ Only counts are read back for the live table: no buyer data is shown (B13).
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import text
 
 from ..amazon.regions import marketplace
 from ..api.app import create_api
@@ -40,10 +38,11 @@ from ..jobs.queue import QUEUE_FILE, make_huey
 from ..jobs.scheduler import Scheduler
 from ..jobs.worker import Worker
 from ..sandbox.backend import Backend
-from ..services import api_keys, notifications
+from ..services import api_keys, notifications, overview
 from ..services import connections as connection_service
-from ..services.order_sync import SYNC_FLOW
 from ..settings import Settings
+from ..sync import orders as orders_flow
+from .sandbox_queue import route_sandbox_queue
 
 DB_FILE = "sellerbridge.sqlite3"
 DEMO_ARN = "arn:aws:sqs:us-east-1:000000000000:sellerbridge-demo"
@@ -87,7 +86,6 @@ class DemoHub:
         self._threads: list[threading.Thread] = []
         self.host, self.port = host, port
         self.admin_key = ""
-        self._intake: Any = None
         self._worker: Worker | None = None
         self._scheduler: Scheduler | None = None
 
@@ -96,8 +94,8 @@ class DemoHub:
     def start(self) -> None:
         self._connect_and_seed()
         _, self.admin_key = api_keys.create_key(self.hub, "demo-admin", ["admin"])
-        api = create_api(self.hub, seller_central_url=f"{self.sandbox_url}/_sandbox/consent")
-        self._intake = api.state.intake
+        huey = make_huey(self.hub.settings)  # the runtime of `sellerbridge run`
+        api = create_api(self.hub, queue=huey, seller_central_url=f"{self.sandbox_url}/_sandbox/consent")
         self._server = uvicorn.Server(uvicorn.Config(api, host=self.host, port=self.port, log_level="warning"))
         thread = threading.Thread(target=self._server.run, name="demo-hub-api", daemon=True)
         thread.start()
@@ -107,7 +105,6 @@ class DemoHub:
                 raise RuntimeError(f"the hub's API could not listen on {self.url}")
             time.sleep(0.05)
         self._subscribe()
-        huey = make_huey(self.hub.settings)  # the runtime of `sellerbridge run`
         self._worker = Worker(self.hub, huey, threads=4, name="demo")
         self._scheduler = Scheduler(self.hub, huey)
         self._worker.start()
@@ -149,14 +146,15 @@ class DemoHub:
         same path as ``sellerbridge connection subscribe``. One subscription covers all the seller's
         marketplaces (Amazon keeps one per seller and application)."""
         first = next(iter(self.connections.values()))
-        notifications.subscribe(self.hub, first, sqs_arn=DEMO_ARN, destination_name="sellerbridge-demo")
+        notifications.subscribe(self.hub, first, sqs_arn=DEMO_ARN, destination_name="sellerbridge-demo",
+                                route_queue=route_sandbox_queue)
 
     # --- running ----------------------------------------------------------------------------------
 
     def poll_line(self) -> str:
         """The last backstop poll of each connection, from the runtime's jobs table."""
         with self.hub.store.uow(read_only=True) as session:
-            jobs = [j for j in job_repo.list_jobs(session) if j.flow == SYNC_FLOW]
+            jobs = [j for j in job_repo.list_jobs(session) if j.flow == orders_flow.FLOW.name]
         names = {cid: name.removeprefix("demo-") for name, cid in self.connections.items()}
         done = [f"{names.get(j.connection_id, j.connection_id)} {j.last_finished_at:%H:%M:%S} {j.last_status}"
                 for j in jobs if j.last_finished_at is not None]
@@ -164,13 +162,7 @@ class DemoHub:
 
     def stats(self) -> dict[str, Any]:
         """Counts for the live table (no buyer data): stored by status, open errors, latency p50/p95."""
-        with self.hub.store.engine.connect() as conn:
-            by_status = {r[0]: r[1] for r in conn.execute(text("SELECT status, COUNT(*) FROM orders GROUP BY status"))}
-            errors = conn.execute(text("SELECT COUNT(*) FROM error_log WHERE status = 'open'")).scalar_one()
-            times = list(conn.execute(text("SELECT purchase_date, created_at FROM orders")))
-        latencies = sorted(_seconds(created) - _seconds(purchased) for purchased, created in times)
-        return {"stored": sum(by_status.values()), "by_status": by_status, "errors": errors,
-                "p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95), "poll": self.poll_line()}
+        return {**overview.order_overview(self.hub), "poll": self.poll_line()}
 
     def stop(self) -> None:
         self._stop.set()
@@ -182,24 +174,8 @@ class DemoHub:
             self._server.should_exit = True
         for thread in self._threads:
             thread.join(timeout=10)
-        if self._intake is not None:  # let fetches under way finish while the sandbox still answers
-            self._intake.close(wait=True)
         self.hub.close()
 
 
 def _country(marketplace_id: str) -> str:
     return marketplace(marketplace_id).country.lower()
-
-
-def _seconds(moment: Any) -> float:
-    if isinstance(moment, str):  # SQLite hands back text through a raw query
-        moment = datetime.fromisoformat(moment)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()  # stored as UTC
-
-
-def _percentile(values: list[float], pct: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]

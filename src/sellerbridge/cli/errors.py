@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from ..jobs import manage
 from ..services import errors as service
 from . import context
 from .context import console, handles_errors, print_fields, print_json
-from .reports import exit_code, report_dict, summary_table
+from .run_output import exit_code, summary_table
 
 app = typer.Typer(no_args_is_help=True, help="The error log: failed documents, reprocess, dismiss.")
 
@@ -48,11 +49,13 @@ def show(error_id: int, payload: bool = typer.Option(False, "--payload", help="i
 @app.command("reprocess")
 @handles_errors
 def reprocess(error_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
-    """B11: run the failed document again (after fixing the mapping); exit 4 if it still fails."""
+    """B11: fetch the failed order again (after fixing the mapping), through the connection's
+    ``orders_fetch`` job, and show the run; exit 4 if the error is still open."""
     with context.hub() as hub:
-        data = report_dict(service.reprocess(hub, error_id))
+        record = service.reprocess(hub, error_id)
+        data = manage.run_and_follow(hub, "orders_fetch", record.connection_id)
         still = service.get_error(hub, error_id)
-    data.setdefault("error_status", still.status)
+    data["error_status"] = still.status
     if as_json:
         print_json(data)
     else:

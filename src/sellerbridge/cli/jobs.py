@@ -6,8 +6,10 @@ import typer
 from rich.table import Table
 
 from ..jobs import manage
+from ..jobs.registry import FLOWS
 from . import context
 from .context import console, handles_errors, print_fields, print_json
+from .sync import follow
 
 app = typer.Typer(no_args_is_help=True, help="Scheduled jobs: list, run now, change schedules.")
 CONNECTION = typer.Option(None, "--connection", "-c", help="connection name or id (per-connection flows)")
@@ -32,9 +34,15 @@ def list_(connection: str | None = CONNECTION, as_json: bool = typer.Option(Fals
 
 @app.command("run")
 @handles_errors
-def run(flow: str = typer.Argument(..., help="orders, orders_report, orders_backlog, pii_purge"),
-        connection: str | None = CONNECTION, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Ask the runtime to run a job now (once, however often it is asked while it waits or runs)."""
+def run(flow: str = typer.Argument(..., help=", ".join(FLOWS)),
+        connection: str | None = CONNECTION, as_json: bool = typer.Option(False, "--json"),
+        wait: bool = typer.Option(False, "--wait", help="see the run through here and show how it ended"),
+        timeout: float | None = typer.Option(None, "--timeout", min=1, help="with --wait: stop waiting after "
+                                             "this many seconds (the run goes on)")) -> None:
+    """Ask the runtime to run a job now (once, however often it is asked while it waits or runs); with
+    --wait, follow the run to its end (exit 0 done, 4 partial, 1 failed)."""
+    if wait:
+        follow(flow, connection, flow, as_json, timeout)
     with context.hub() as hub:
         job = manage.request_run(hub, flow, connection)
     print_json(job) if as_json else print_fields(job)

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..services import orders as service
 from . import context
 from .context import console, handles_errors, print_json
-from .reports import report_dict
+from .run_output import run_data
 
 app = typer.Typer(no_args_is_help=True, help="Orders downloaded from Amazon.")
 
@@ -81,12 +81,12 @@ def preview(amazon_order_id: str, connection: str = typer.Option(..., "--connect
             as_json: bool = typer.Option(False, "--json")) -> None:
     """B12: look the order up on Amazon and show what the hub would import, without importing it."""
     from ..services import connections as connection_service
-    from ..services import order_sync
+    from ..services.preview import preview_order
 
     with context.hub() as hub:
         record = connection_service.get_connection(hub, connection)
-        result = order_sync.preview_order(hub, record.id, amazon_order_id)
-    data = report_dict(result)
+        result = preview_order(hub, record.id, amazon_order_id)
+    data = run_data(result)
     if as_json:
         print_json(data)
         return

@@ -60,8 +60,7 @@ def scheduler() -> None:
 
 def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         port: int = typer.Option(8800, help="TCP port of the REST API and the notification intake"),
-        threads: int = typer.Option(8, min=1, help="worker threads"),
-        intake_workers: int = typer.Option(4, help="threads fetching notified orders")) -> None:
+        threads: int = typer.Option(8, min=1, help="worker threads")) -> None:
     """Embedded mode: API + intake, scheduler and workers in this one process."""
     import uvicorn
 
@@ -71,7 +70,7 @@ def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         huey = make_huey(hub.settings)
         work = Worker(hub, huey, threads=threads)
         sched = Scheduler(hub, huey)
-        api = create_api(hub, intake_workers=intake_workers)
+        api = create_api(hub, queue=huey)
         api.state.queue_depth = lambda: depth(huey)
         sched_thread = threading.Thread(target=sched.run, name="scheduler", daemon=True)
         work.start()

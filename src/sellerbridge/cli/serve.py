@@ -8,16 +8,16 @@ from . import context
 
 
 def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
-        port: int = typer.Option(8800, help="TCP port"),
-        intake_workers: int = typer.Option(4, help="threads fetching notified orders")) -> None:
-    """Serve the REST API (OpenAPI at /openapi.json) until interrupted."""
+        port: int = typer.Option(8800, help="TCP port")) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json) until interrupted; it runs no job itself: what it is
+    asked to run goes on the runtime's queue (workers of `sellerbridge worker` run it)."""
     import uvicorn
 
     from ..api.app import create_api
     from ..jobs.queue import depth, make_huey
 
     with context.hub() as hub:
-        api = create_api(hub, intake_workers=intake_workers)
-        huey = make_huey(hub.settings)  # the runtime's queue, for the queue_depth metric
+        huey = make_huey(hub.settings)  # the runtime's queue: jobs asked for here, and the queue_depth metric
+        api = create_api(hub, queue=huey)
         api.state.queue_depth = lambda: depth(huey)
         uvicorn.run(api, host=host, port=port, log_level="info")

@@ -13,6 +13,7 @@ from ..amazon.errors import AmazonError
 from ..services import notifications
 from . import context
 from .context import EXIT_FAILED, console, handles_errors, print_fields, print_json
+from .sandbox_queue import route_sandbox_queue
 
 
 @handles_errors
@@ -28,7 +29,8 @@ def subscribe(
     """Subscribe the seller to ORDER_CHANGE through Amazon's Notifications API (push path, B1)."""
     with context.hub() as hub:
         try:
-            result = notifications.subscribe(hub, name, sqs_arn=sqs_arn, destination_url=destination_url)
+            result = notifications.subscribe(hub, name, sqs_arn=sqs_arn, destination_url=destination_url,
+                                             route_queue=route_sandbox_queue)
         except AmazonError as exc:  # AuthError included: the message names the cause, never a secret
             context.fail(str(exc), EXIT_FAILED)
     if as_json:

@@ -1,50 +1,30 @@
-"""``sellerbridge sync orders|backlog --connection C``: one run now with a Rich progress display and a
-summary table of the run's counts (B1, G2, H2, I1). Exit 0 done, 4 partial (errors logged), 1 failed.
+"""``sellerbridge sync orders|backlog --connection C``: one run now, through the runtime's jobs, followed
+here with a progress line and ended with a table of its counts (B1, G2, H2, I1).
 
-``sync backlog`` is the first import of a connection's open orders (``services.order_backlog``): one
-actionable-orders report plus ``searchOrders`` pages. An unfinished backlog run (the process was
-killed, or Amazon throttled or failed) is resumed by running the same command again.
+The command asks the jobs table for the run and sees it through in this process (the job's lease: when
+a worker of ``sellerbridge run`` holds the job, the command follows that worker's run instead). Exit 0
+done, 4 partial (errors logged), 1 failed. ``sync backlog`` is the first import of a connection's open
+orders (``sync/orders_backlog.py``); it waits for Amazon's report here, stepping the run when it is due,
+and ends when the run ends: a report Amazon never finishes fails the run by its deadline, with a
+message, and running the same command again resumes that run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ..db.repositories import sync_runs
+from ..jobs import manage
 from ..services import connections as connection_service
 from . import context
 from .context import handles_errors, print_json
-from .reports import counts_of, exit_code, report_dict, summary_table
+from .run_output import exit_code, live, run_data, summary_table
 
 app = typer.Typer(no_args_is_help=True, help="Run a sync now.")
 CONNECTION = typer.Option(..., "--connection", "-c", help="connection name or id")
-AS_JSON = typer.Option(False, "--json", help="print the run report as JSON (no progress)")
-
-
-def _progress_text(update: Any) -> str:
-    data = update if isinstance(update, dict) else report_dict(update) if update is not None else {}
-    counts = counts_of(data)
-    shown = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int) and v)
-    return shown or "working"
-
-
-def _run(description: str, as_json: bool, work: Callable[..., Any]) -> Any:
-    """``work(progress=...)`` under a spinner showing the counts so far; silent with ``--json``."""
-    if as_json:
-        return work(progress=None)
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.fields[info]}"),
-                  TimeElapsedColumn(), console=context.console, transient=True) as progress:
-        task = progress.add_task(description, info="starting")
-
-        def on_progress(*args: Any, **kwargs: Any) -> None:
-            update = args[0] if args else kwargs or None
-            progress.update(task, info=_progress_text(update))
-
-        return work(progress=on_progress)
+AS_JSON = typer.Option(False, "--json", help="print the run as JSON (no progress)")
+TIMEOUT = typer.Option(None, "--timeout", min=1, help="stop waiting after this many seconds (the run goes on)")
 
 
 def _announce_expiry(hub: Any) -> None:
@@ -52,51 +32,49 @@ def _announce_expiry(hub: Any) -> None:
         context.err_console.print(f"[yellow]{notice.kind}[/yellow]: {notice.message}", highlight=False)
 
 
-def _finish(data: dict[str, Any], title: str, as_json: bool, note: str | None = None) -> None:
+def follow(flow: str, connection: str | None, title: str, as_json: bool, timeout: float | None,
+           note: Any = None) -> None:
+    """Run ``flow`` now for the connection, show its progress and its end, exit with its code."""
+    with context.hub() as hub:
+        record = connection_service.get_connection(hub, connection) if connection is not None else None
+        if record is not None:
+            _announce_expiry(hub)
+        label = f"{title} of {record.name}" if record else title
+        with live(label, as_json) as show:
+            run = manage.run_and_follow(hub, flow, record.id if record else None, progress=show, timeout=timeout)
+    data = run_data(run)
     if as_json:
         print_json(data)
     else:
-        context.console.print(summary_table(data, f"{title}: {data.get('status', 'done')}"))
-        if note:
-            context.console.print(note, highlight=False)
+        context.console.print(summary_table(data, f"{label}: {data.get('status')} (run {data.get('id')})"))
+        text = note(data) if note else None
+        if text:
+            context.console.print(text, highlight=False)
         if data.get("error"):
             context.console.print(f"[red]{data['error']}[/red]", highlight=False)
+        if data.get("status") == "running":
+            context.console.print(f"still running: `sellerbridge runs show {data.get('id')}` follows it",
+                                  highlight=False)
     raise typer.Exit(exit_code(data))
 
 
 @app.command("orders")
 @handles_errors
-def orders(connection: str = CONNECTION, as_json: bool = AS_JSON) -> None:
+def orders(connection: str = CONNECTION, as_json: bool = AS_JSON, timeout: float | None = TIMEOUT) -> None:
     """Download new and updated orders of one connection now."""
-    from ..services import order_sync
-
-    with context.hub() as hub:
-        _announce_expiry(hub)
-        record = connection_service.get_connection(hub, connection)
-        report = _run(f"orders of {record.name}", as_json,
-                      lambda progress: order_sync.sync_orders(hub, record.id, progress=progress))
-    _finish(report_dict(report), f"orders of {record.name}", as_json)
+    follow("orders", connection, "orders", as_json, timeout)
 
 
 @app.command("backlog")
 @handles_errors
-def backlog(connection: str = CONNECTION, as_json: bool = AS_JSON) -> None:
+def backlog(connection: str = CONNECTION, as_json: bool = AS_JSON, timeout: float | None = TIMEOUT) -> None:
     """Import the connection's open orders the fast way (first import, G2); resumes an unfinished run."""
-    from ..services.order_backlog import BACKLOG_FLOW, backfill_orders
+    def note(data: dict[str, Any]) -> str | None:
+        if data.get("status") == "failed" and (data.get("state") or {}).get("resumable"):
+            return (f"nothing is lost: run `sellerbridge sync backlog --connection {connection}` again "
+                    "(later) to resume this run")
+        if data.get("resumed"):
+            return f"resumed the unfinished backlog run {data.get('id')}"
+        return None
 
-    with context.hub() as hub:
-        _announce_expiry(hub)
-        record = connection_service.get_connection(hub, connection)
-        with hub.store.uow(read_only=True) as session:
-            latest = sync_runs.list_runs(session, connection_id=record.id, flow=BACKLOG_FLOW, limit=1)
-        report = _run(f"backlog of {record.name}", as_json,
-                      lambda progress: backfill_orders(hub, record.id, progress=progress))
-    data = report_dict(report)
-    data["resumed"] = bool(latest) and latest[0].id == data.get("run_id")
-    note = None
-    if data.get("status") == "failed" and data.get("retryable"):
-        note = (f"nothing is lost: run `sellerbridge sync backlog --connection {record.name}` again "
-                "(later) to resume this run")
-    elif data["resumed"]:
-        note = f"resumed the unfinished backlog run {data['run_id']}"
-    _finish(data, f"backlog of {record.name}", as_json, note)
+    follow("orders_backlog", connection, "backlog", as_json, timeout, note)

@@ -15,7 +15,10 @@ class NotFound(StoreError):
 
 
 class DuplicateOrder(StoreError):
-    """The order is already stored (B1): another sync stored it first. Re-read it and update instead."""
+    """The order is already stored (B1): another sync stored it first. Re-read it and update instead.
+
+    The order flow's store reports it as a value, ``Outcome.ALREADY_STORED`` (``db/stores/orders.py``).
+    """
 
     def __init__(self, connection_id: int, amazon_order_id: str, existing_id: int | None) -> None:
         super().__init__(f"order {amazon_order_id} of connection {connection_id} is already stored")

@@ -33,7 +33,7 @@ def ensure_jobs(hub: Hub) -> int:
         ids = [c.id for c in connections.list_connections(session)]
         count = 0
         for spec in FLOWS.values():
-            for connection_id in ([None] if spec.hub_wide else ids):
+            for connection_id in ([None] if spec.flow.hub_wide else ids):
                 repo.ensure_job(session, flow=spec.name, connection_id=connection_id, every_seconds=spec.every_seconds,
                                 now=now)
                 count += 1

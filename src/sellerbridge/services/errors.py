@@ -1,8 +1,10 @@
 """The error log as people use it: list, show, reprocess, dismiss (B11, H1).
 
 An error row keeps the failed Amazon document encrypted; it can hold buyer PII, so :func:`show_error`
-returns it only to a caller with the view-PII permission (B13). Reprocessing runs the document
-through the order flow again (``services.order_sync.reprocess_error``) after the mapping was fixed.
+returns it only to a caller with the view-PII permission (B13). Reprocessing an order's error (after
+its mapping was fixed) queues the order for ``getOrder`` (``services.intake.queue_fetch``); the front
+end then asks the runtime for the connection's ``orders_fetch`` run, which stores the order and
+resolves the error (or resolves it when the filters now skip the order: nothing is left to do).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from ..bootstrap import Hub
 from ..db.errors import NotFound
 from ..db.repositories import error_log
 from ..db.repositories.error_log import ErrorRecord
+from ..db.stores.orders import ERROR_KIND as ORDER_ERROR_KIND
 from ..domain.common.errors import ConfigError
 from . import connections as connection_service
+from .intake import queue_fetch
 from .orders import jsonable
 
 audit = logging.getLogger("sellerbridge.audit")
@@ -64,12 +68,14 @@ def show_error(hub: Hub, error_id: int, *, with_payload: bool = False, actor: st
     return out
 
 
-def reprocess(hub: Hub, error_id: int) -> Any:
-    """B11: run the failed document through the flow again; returns the flow's RunReport."""
-    get_error(hub, error_id)  # a clear "not found" before any Amazon call
-    from . import order_sync  # the order flow service (another module, loaded only when used)
-
-    return order_sync.reprocess_error(hub, error_id)
+def reprocess(hub: Hub, error_id: int) -> ErrorRecord:
+    """B11: queue the order of an order-import error for ``getOrder``; the caller asks for the
+    ``orders_fetch`` run of ``record.connection_id``. ConfigError for an error that is no such order."""
+    record = get_error(hub, error_id)
+    if record.kind != ORDER_ERROR_KIND or record.key.startswith("<"):
+        raise ConfigError(f"error {error_id} is not an order that can be fetched again ({record.kind} {record.key})")
+    queue_fetch(hub, record.connection_id, record.key, source="reprocess")
+    return record
 
 
 def dismiss(hub: Hub, error_id: int) -> ErrorRecord:

@@ -18,10 +18,10 @@ a secret: the intake token shows masked (A3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..amazon.notifications import subscriptions as amazon
 from ..amazon.regions import ConnectionEndpoints
 from ..amazon.transport.auth import SellerCredentials
 from ..bootstrap import Hub
@@ -101,7 +101,8 @@ def _seller_access(hub: Hub, record: ConnectionRecord) -> tuple[SellerCredential
 
 
 def subscribe(hub: Hub, ref: int | str, *, sqs_arn: str | None = None, destination_url: str | None = None,
-              destination_name: str = DESTINATION_NAME) -> OrderChangeSubscription:
+              destination_name: str = DESTINATION_NAME,
+              route_queue: Callable[[str, str, str], None] | None = None) -> OrderChangeSubscription:
     """Create (or reuse) the queue's destination and the seller's ORDER_CHANGE subscription (B1).
 
     Raises ConfigError when the connection cannot subscribe (not active, no credentials, no queue ARN
@@ -111,7 +112,7 @@ def subscribe(hub: Hub, ref: int | str, *, sqs_arn: str | None = None, destinati
     if record.status != "active":
         raise ConfigError(f"connection {record.name!r} is {record.status}: the hub ignores its notifications; "
                           f"enable it first (`sellerbridge connection enable {record.name}`)")
-    credentials, endpoints = _seller_access(hub, record)
+    _, endpoints = _seller_access(hub, record)
     sandbox = is_local_sandbox(endpoints)
     url = (destination_url or "").strip() or intake_url(hub.settings)
     if not url.startswith(("http://", "https://")):
@@ -120,23 +121,25 @@ def subscribe(hub: Hub, ref: int | str, *, sqs_arn: str | None = None, destinati
     if not arn:
         raise ConfigError("Amazon delivers notifications to an SQS queue: create one whose messages are posted to "
                           f"{masked(url, hub.settings)} and pass its ARN with --sqs-arn")
-    if sandbox:  # route first, so no notification sent after the subscription goes nowhere
-        amazon.route_sandbox_queue(endpoints.api_base_url, arn, url)
-    result = amazon.subscribe_order_change(credentials, endpoints, arn, clock=hub.clock,
-                                           destination_name=destination_name)
+    # The sandbox's queue routing is the front end's (cli/sandbox_queue.py), passed in as route_queue
+    # (api_base_url, arn, url). Route first, so no notification sent after the subscription goes nowhere.
+    routed = sandbox and route_queue is not None
+    if routed:
+        route_queue(endpoints.api_base_url, arn, url)
+    result = hub.gateway_for(record.id).subscribe_order_change(arn, destination_name=destination_name)
     return OrderChangeSubscription(
         connection=record.name, seller_id=record.seller_id, sqs_arn=arn, destination_id=result.destination_id,
         subscription_id=result.subscription_id, created=result.created, delivers_elsewhere=result.delivers_elsewhere,
-        destination_url=masked(url, hub.settings), queue_routed=sandbox)
+        destination_url=masked(url, hub.settings), queue_routed=routed)
 
 
 def unsubscribe(hub: Hub, ref: int | str, *, delete_destination: bool = False) -> OrderChangeUnsubscription:
     """Delete the seller's ORDER_CHANGE subscription (and, on request, its destination if no other
     subscription uses it). The poll goes on importing every order, minutes later (B1)."""
     record = connection_service.get_connection(hub, ref)
-    credentials, endpoints = _seller_access(hub, record)
-    result = amazon.unsubscribe_order_change(credentials, endpoints, clock=hub.clock,
-                                             delete_destination=delete_destination)
+    _seller_access(hub, record)
+    # the hub's gateway without gateway_for's "may it run" check: a disabled connection may unsubscribe
+    result = hub.gateway_of(record).unsubscribe_order_change(delete_destination=delete_destination)
     return OrderChangeUnsubscription(connection=record.name, seller_id=record.seller_id,
                                      subscription_id=result.subscription_id, destination_id=result.destination_id,
                                      destination_deleted=result.destination_deleted)

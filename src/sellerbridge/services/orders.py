@@ -1,7 +1,8 @@
 """Reading orders for people and programs: list, show, with the PII rule (B1, B12, B13, I1, I2).
 
-B13: buyer data (the ship-to name, address lines, phone, gift messages) is decrypted only for a caller
-with the view-PII permission (``with_pii=True``); everyone else sees ``MASK`` where a value exists.
+B13: buyer data (the fields of ``domain/common/pii.py``: the ship-to name, address lines, postal code,
+phone; gift messages) is decrypted only for a caller with the view-PII permission (``with_pii=True``);
+everyone else sees ``MASK`` where a value exists.
 Each disclosure is written to the audit log as "who saw which order's PII" — the log never holds the
 data itself.
 """
@@ -22,11 +23,12 @@ from ..db.repositories.order_reads import OrderFilter
 from ..db.repositories.order_records import AddressRecord, LineRecord, OrderDetail, OrderRecord
 from ..domain.common.errors import ConfigError
 from ..domain.common.money import Money
+from ..domain.common.pii import ADDRESS_PII_FIELDS
 from ..domain.orders.model import OrderStatus
 from . import connections as connection_service
 
 MASK = "***"  # stands for a PII value the caller may not see (B13)
-PII_ADDRESS_FIELDS = ("name", "line1", "line2", "line3", "phone")
+PII_ADDRESS_FIELDS = ADDRESS_PII_FIELDS  # the one list (B13): masked here as storage and purge guard it
 audit = logging.getLogger("sellerbridge.audit")
 
 

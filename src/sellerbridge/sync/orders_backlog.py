@@ -1,197 +1,143 @@
-"""Backlog and first import of a connection's open orders: the fastest legal path (G2, B1-B4, B13).
+"""Flow ``orders_backlog``: the first import of a connection's open orders, the fastest legal path (G2, B1-B4, B13).
 
 Two sources, chosen so that the call count stays tiny whatever the backlog's size:
 
-- Unshipped merchant-fulfilled (MFN) orders come from ONE ``GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING``
-  report: items, order item ids, buyer and address in one document (a restricted document: the
-  gateway fetches it with a Restricted Data Token). Only for a connection with the PII grant (B13):
-  without the restricted role Amazon refuses the report, and ``searchOrders`` reads MFN orders too.
-- Everything else the connection's filters select (FBA orders; MFN orders in statuses the report
-  does not list, e.g. Pending) from ``searchOrders`` pages filtered by ``fulfilledBy`` and
-  ``fulfillmentStatuses`` on Amazon's side, 100 orders a page.
+- Unshipped merchant-fulfilled (MFN) orders come from ONE actionable-orders report: items, order item
+  ids, buyer and address in one document (a restricted document: the gateway reads it with a Restricted
+  Data Token). Only for a connection with the PII grant (B13): without the restricted role Amazon
+  refuses the report, and ``searchOrders`` reads MFN orders too.
+- Everything else the connection's filters select (FBA orders; MFN orders in statuses the report does
+  not list, e.g. Pending) from ``searchOrders`` pages filtered on Amazon's side, 100 orders a page.
 
-A resumable state machine, not a loop with sleeps (DESIGN.md: polling a report is its own job, never
-a sleep inside a job). :func:`step` does ONE thing — request the report, read the search pages, check
-the report, import it — saves the new :class:`BacklogState` through the caller's
-:class:`BacklogStateStore` (the service keeps it in the run's ``sync_runs`` row) and returns how many
-seconds to wait before the next step. A restart resumes from the saved state: the same report id is
-checked again, never requested twice. Until the scheduler exists the service drives the steps and
-waits on the hub's injectable clock (``clock.sleep``), so tests and benchmarks run in simulated time.
+A stepping flow (``resumes``): each run of its job does what it can without waiting (ask for the
+report, read the search pages, look at the report once, import it) and, while Amazon prepares the
+report, ends ``waiting`` with the moment to look again; the runtime runs it again then. Its state
+(phase, report request, where reads are complete) is kept with the run, so a killed process resumes
+where it was: the same report request is looked at again, never asked twice. The report request is a
+document lifecycle row (``sync/lifecycle.py``): a report stuck past :data:`BACKLOG_REPORT`'s deadline
+is cancelled and asked for again once, then the run fails with a message and stays resumable.
 
 Report drafts carry no money and their ``last_updated`` is the purchase date; they are stored one
-second OLDER than that (:data:`REPORT_AGE`) so that any API read of the same order — even one whose
-``lastUpdatedTime`` equals the purchase date — is newer and fills the money, while reading the same
-report again changes nothing. An API version already stored is never overwritten by a report row.
-
-The same machine in ``steady`` mode is the report backstop of steady-state sync (flow
-``orders_report``, ``services/order_report.py``): report only, no search pages, no watermark. It
-reads the unshipped MFN orders that the push path deferred (``sync/order_push.py``) or that polling
-alone would store late, whatever their number, in three calls.
-
-After the import the ``orders`` watermark is set to where the backlog's reads are complete (the
-report request time, or the search window's end when that is earlier), in the transaction that
-stores the report's last orders: the regular poll continues from there without re-reading everything.
+second OLDER than that (:data:`REPORT_AGE`) so that any API read of the same order is newer and fills
+the money, while reading the report again changes nothing. After the import the ``orders`` watermark
+is set to where the backlog's reads are complete (the report request time, or the search window's
+end when earlier), in the transaction that stores the report's last orders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from ..domain.common.errors import DomainError
 from ..domain.common.moments import to_datetime
+from ..domain.common.results import RunReport
+from ..domain.documents import DocumentKind, LifecycleRule, ReportPurpose, Wait
+from ..domain.orders.filters import OrderImportSettings
 from ..domain.orders.model import Fulfillment, OrderDraft, OrderStatus
-from ..domain.ports.orders import OrderStore, RunCounts, SearchPage
-from .orders import Mapper, included_data, store_draft, store_payloads
+from ..domain.ports.orders import OpenOrdersDocument
+from ..domain.ports.runs import FlowContext
+from .lifecycle import finish_import, request_report, resume_after, step_report
+from .order_import import ORDER_COUNTS, store_orders
+from .runs import Flow, RunContext, record_run
 
-REPORT_TYPE = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
 # The statuses the actionable report lists for MFN orders; other selected statuses come from search.
 REPORT_STATUSES = frozenset({OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED})
 # Open orders older than this are not looked for (unless "don't process before" says otherwise).
 BACKLOG_LOOKBACK = timedelta(days=30)
 # A report row is stored this much older than its purchase date: any API read is newer (money).
 REPORT_AGE = timedelta(seconds=1)
-# Amazon's report queue is about a minute; then roughly a second per thousand rows.
-FIRST_CHECK_AFTER = 60.0
-CHECK_EVERY = 15.0
+# Amazon's report queue is about a minute, then roughly a second per thousand rows. Half an hour is
+# far beyond what a backlog report takes; past it the report is stuck (Amazon's reports have stayed
+# IN_QUEUE for hours): cancelled, asked for once more, then the run fails and says so.
+BACKLOG_REPORT = LifecycleRule(first_check=timedelta(seconds=60), check_every=timedelta(seconds=15),
+                               deadline=timedelta(minutes=30), attempts=2)
 # Orders stored per transaction while importing the report: a crash loses at most one chunk's work.
 IMPORT_CHUNK = 500
+BAD_ROW = "bad_report_row"
 
-# text -> (drafts, [(order id, why)] of orders left out for a malformed row: error log, reprocess B11)
-ReportParser = Callable[[str], tuple[list[OrderDraft], list[tuple[str, str]]]]
-
-
-class BacklogSource(Protocol):
-    """The Amazon side of the backlog (implemented by ``amazon.gateway.AmazonGateway``)."""
-
-    def search_orders(self, **kwargs: Any) -> Iterator[SearchPage]: ...
-    def create_report(self, report_type: str) -> str: ...
-    def get_report(self, report_id: str) -> dict[str, Any]: ...
-    def download_report_document(self, document_id: str, restricted: bool = False) -> str: ...
+FLOW = Flow("orders_backlog", every=None, counts=ORDER_COUNTS, resumes=True,
+            about="first import of open orders: one report plus searchOrders pages (G2)")
 
 
-@dataclass(frozen=True, slots=True)
-class BacklogState:
-    """Where a backlog run stands; JSON-ready through :meth:`as_dict` / :meth:`from_dict`.
-
-    ``phase``: ``start`` -> ``search`` -> ``report`` (waiting for Amazon) -> ``import`` -> ``done``.
-    """
-
-    phase: str = "start"
-    use_report: bool = True
-    report_id: str | None = None
-    document_id: str | None = None
-    requested_at: str | None = None  # ISO; the report's data is as of (at least) this moment
-    complete_until: str | None = None  # ISO; where the backlog's reads are complete (the watermark)
-    checks: int = 0
-    mode: str = "backlog"  # "backlog": report + search + watermark; "steady": the report only
-    next_at: str | None = None  # ISO; when the next step is due (set by the caller that schedules it)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any] | None) -> BacklogState:
-        raw = raw or {}
-        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+def run(ctx: FlowContext, connection_id: int | None) -> RunReport:
+    assert connection_id is not None
+    return record_run(ctx, FLOW, connection_id, step)
 
 
-class BacklogStateStore(Protocol):
-    def save(self, state: BacklogState, counts: RunCounts) -> None: ...
-
-
-class ReportFailed(Exception):
-    """Amazon could not produce the report (CANCELLED/FATAL): the run fails, a new run asks again."""
-
-
-def step(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft: Mapper,
-         parse_report: ReportParser, states: BacklogStateStore, *, now: datetime,
-         counts: RunCounts) -> tuple[BacklogState, float | None]:
-    """Do one thing, save the new state, and say when to call again (seconds; None: finished)."""
-    steady = state.mode == "steady"
-    if state.phase == "start":
-        with store.transaction(read_only=True) as tx:
-            use_report = uses_report(tx.settings)
-        if use_report:  # asked first: Amazon prepares it while the search pages are read
-            report_id = source.create_report(REPORT_TYPE)
-            counts.calls += 1
-            state = replace(state, phase="report" if steady else "search", use_report=True, report_id=report_id,
-                            requested_at=now.isoformat(), complete_until=None if steady else now.isoformat())
-            wait: float | None = FIRST_CHECK_AFTER if steady else 0.0
-        elif steady:
-            state, wait = replace(state, phase="done", use_report=False), None
-        else:
-            state = replace(state, phase="search", use_report=False, complete_until=now.isoformat())
-            wait = 0.0
-    elif state.phase == "search":
-        end = _search(state, source, store, to_draft, now=now, counts=counts)
-        state = replace(state, phase="report" if state.use_report else "done",
-                        complete_until=min(to_datetime(state.complete_until) or end, end).isoformat())
-        wait = _report_wait(state, now) if state.use_report else None
-        if not state.use_report:
-            _set_watermark(store, to_datetime(state.complete_until))
-    elif state.phase == "report":
-        assert state.report_id is not None
-        report = source.get_report(state.report_id)
-        counts.calls += 1
-        status = report.get("processingStatus")
-        state = replace(state, checks=state.checks + 1)
-        if status == "DONE" and report.get("reportDocumentId"):
-            state, wait = replace(state, phase="import", document_id=str(report["reportDocumentId"])), 0.0
-        elif status in ("CANCELLED", "FATAL"):
-            states.save(state, counts)
-            raise ReportFailed(f"Amazon could not produce report {state.report_id} ({status})")
-        else:
-            wait = CHECK_EVERY
-    elif state.phase == "import":
-        assert state.document_id is not None
-        text = source.download_report_document(state.document_id, restricted=True)
-        counts.calls += 1
-        drafts, left_out = parse_report(text)
-        _import(drafts, left_out, store, counts, watermark=to_datetime(state.complete_until))
-        state, wait = replace(state, phase="done"), None
-    else:
-        return state, None
-    states.save(state, counts)
-    return state, wait
-
-
-def uses_report(settings: Any) -> bool:
+def uses_report(settings: OrderImportSettings) -> bool:
     """The actionable report serves a connection with the PII grant that imports MFN orders (B13)."""
-    return bool(settings.pii_grant) and Fulfillment.MERCHANT in settings.channels
+    return settings.pii_grant and Fulfillment.MERCHANT in settings.channels
 
 
-def _report_wait(state: BacklogState, now: datetime) -> float:
-    requested = to_datetime(state.requested_at) or now
-    return max(0.0, FIRST_CHECK_AFTER - (now - requested).total_seconds())
+def step(run: RunContext) -> datetime | None:
+    """Go on from the saved phase until Amazon must be waited for (the moment to continue) or done (None).
+
+    Phases: ``start`` -> ``search`` -> ``report`` (waiting for Amazon) -> ``import`` -> ``done``."""
+    state = run.state
+    while True:
+        phase = state.get("phase", "start")
+        if phase == "start":
+            use_report = uses_report(run.settings)
+            state.update(use_report=use_report, complete_until=run.now().isoformat(), phase="search")
+            if use_report:  # asked first: Amazon prepares it while the search pages are read
+                state["request_id"] = request_report(run, ReportPurpose.OPEN_ORDERS, BACKLOG_REPORT).id
+        elif phase == "search":
+            end = _search(run, use_report=bool(state["use_report"]))
+            complete = min(_moment(state["complete_until"]), end)
+            state["complete_until"] = complete.isoformat()
+            if state["use_report"]:
+                state["phase"] = "report"
+            else:
+                _advance_watermark(run, complete)
+                state["phase"] = "done"
+        elif phase == "report":
+            request_id = _live_request(run, int(state["request_id"]))
+            request_id, answer = step_report(run, request_id, ReportPurpose.OPEN_ORDERS, BACKLOG_REPORT)
+            state["request_id"] = request_id
+            if isinstance(answer, Wait):
+                run.checkpoint(force=True)
+                return resume_after(run, answer)
+            state.update(document_id=answer.document_id, phase="import")
+        elif phase == "import":
+            document = run.amazon.read_open_orders(str(state["document_id"]))
+            run.tally.add("calls")
+            import_open_orders(run, document, watermark=_moment(state["complete_until"]))
+            finish_import(run, DocumentKind.REPORT, int(state["request_id"]))
+            state["phase"] = "done"
+        else:
+            return None
+        run.checkpoint(force=True)
 
 
-def _search(state: BacklogState, source: BacklogSource, store: OrderStore, to_draft: Mapper, *,
-            now: datetime, counts: RunCounts) -> datetime:
+def _live_request(run: RunContext, request_id: int) -> int:
+    """The request to look at; a run resumed after its report failed asks for a new one."""
+    request = run.documents.get(DocumentKind.REPORT, request_id)
+    if request is None or request.status == "failed":
+        return request_report(run, ReportPurpose.OPEN_ORDERS, BACKLOG_REPORT).id
+    return request_id
+
+
+def _search(run: RunContext, *, use_report: bool) -> datetime:
     """Every order the filters select that the report does not bring, page by page (one transaction each)."""
-    with store.transaction(read_only=True) as tx:
-        settings = tx.settings
-        datasets = included_data(settings)
+    settings, now = run.settings, run.now()
     after = settings.not_before or (now - BACKLOG_LOOKBACK)
     end = now
-    for channels, statuses in _searches(settings.channels, settings.statuses, state.use_report):
-        pages: Iterable[SearchPage] = source.search_orders(
-            created_after=after, before=now, fulfillment_statuses=sorted(statuses),
-            fulfilled_by=sorted(channels), included_data=datasets)
-        for page in pages:
-            counts.pages += 1
-            counts.calls += 1
+    for channels, statuses in searches(settings.channels, settings.statuses, use_report):
+        for page in run.amazon.placed_orders(after=after, before=now, channels=sorted(channels),
+                                             statuses=sorted(statuses), pii=settings.pii_grant):
+            run.tally.add("pages")
+            run.tally.add("calls")
             if page.window_end is not None:
                 end = min(end, page.window_end)
-            with store.transaction() as tx:
-                store_payloads(tx, page.orders, to_draft, counts)
+            with run.orders.transaction() as tx:
+                store_orders(tx, page.orders, run.tally)
+            run.checkpoint()
     return end
 
 
-def _searches(channels: frozenset[Fulfillment], statuses: frozenset[OrderStatus],
-              use_report: bool) -> list[tuple[frozenset[Fulfillment], frozenset[OrderStatus]]]:
+def searches(channels: frozenset[Fulfillment], statuses: frozenset[OrderStatus],
+             use_report: bool) -> list[tuple[frozenset[Fulfillment], frozenset[OrderStatus]]]:
     """The searchOrders queries: FBA in every selected status, MFN in those the report does not list."""
     plan = []
     if Fulfillment.AMAZON in channels:
@@ -206,41 +152,40 @@ def _searches(channels: frozenset[Fulfillment], statuses: frozenset[OrderStatus]
     return [(frozenset(chans), stats) for stats, chans in merged.items()]
 
 
-def _import(drafts: list[OrderDraft], left_out: list[tuple[str, str]], store: OrderStore, counts: RunCounts, *,
-            watermark: datetime | None) -> None:
-    """Store the report's drafts in chunks; the watermark commits with the last chunk (B1).
+def import_open_orders(run: RunContext, document: OpenOrdersDocument, *, watermark: datetime | None) -> None:
+    """Store the report's drafts in chunks; the watermark (if any) commits with the last chunk (B1).
 
     An order with a malformed row goes to the error log (B11); reprocessing reads it with getOrder.
+    The backstop (``sync/orders_backstop.py``) imports the same document with no watermark.
     """
+    drafts: list[OrderDraft] = [replace(d, last_updated=d.last_updated - REPORT_AGE) for d in document.drafts]
     chunks = [drafts[i:i + IMPORT_CHUNK] for i in range(0, len(drafts), IMPORT_CHUNK)] or [[]]
     for number, chunk in enumerate(chunks, 1):
-        with store.transaction() as tx:
+        with run.orders.transaction() as tx:
             if number == 1:
-                for order_id, why in left_out:
-                    counts.errors += 1
-                    tx.record_error(order_id, DomainError("bad_report_row", why, where=REPORT_TYPE),
-                                    {"source": REPORT_TYPE, "orderId": order_id})
-            # A report row is never newer than a stored order (REPORT_AGE): one query finds the rows
-            # with nothing to do, which in steady state (the report backstop) is nearly all of them.
-            stored = tx.stored_ids([d.amazon_order_id for d in chunk]) if hasattr(tx, "stored_ids") else set()
-            for draft in chunk:
-                counts.fetched += 1
-                if draft.amazon_order_id in stored:
-                    counts.unchanged += 1
-                    continue
-                store_draft(tx, replace(draft, last_updated=draft.last_updated - REPORT_AGE),
-                            {"source": REPORT_TYPE, "orderId": draft.amazon_order_id}, counts)
+                for order_id, why in document.left_out:
+                    run.tally.add("errors")
+                    tx.record_error(order_id, DomainError(BAD_ROW, why, where="actionable-orders report"),
+                                    {"orderId": order_id, "source": "actionable-orders report"})
+            store_orders(tx, chunk, run.tally)
             if number == len(chunks) and watermark is not None:
                 _advance(tx, watermark)
+        run.checkpoint()
 
 
-def _set_watermark(store: OrderStore, value: datetime | None) -> None:
-    if value is not None:
-        with store.transaction() as tx:
-            _advance(tx, value)
+def _advance_watermark(run: RunContext, value: datetime) -> None:
+    with run.orders.transaction() as tx:
+        _advance(tx, value)
 
 
-def _advance(tx: Any, value: datetime) -> None:
+def _advance(tx, value: datetime) -> None:
     current = tx.get_watermark()
     if current is None or current < value:  # never back: a poll may already be further
         tx.set_watermark(value)
+
+
+def _moment(value: object) -> datetime:
+    moment = to_datetime(value)
+    if moment is None:
+        raise ValueError(f"a saved backlog moment is not an aware ISO time: {value!r}")
+    return moment

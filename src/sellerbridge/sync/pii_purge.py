@@ -1,41 +1,26 @@
-"""Buyer PII purge N days after shipment (B13).
+"""Flow ``pii_purge``: buyer PII erased a set number of days after shipment (B13), hub-wide, daily.
 
 The rule: an order shipped more than ``retention_days`` ago loses its buyer data for good (ship-to
-name, address lines, phone; gift messages). A customer loses name and e-mail once none of their
-orders still holds PII: the purge is per order, the customer follows its last order. Orders not
-shipped (open, cancelled before shipment) are not touched by this job. Purging twice changes
-nothing (purged orders are no longer due), so the job can run on any schedule.
-
-The flow talks to a :class:`PiiStore` port; ``services.pii`` implements it over the database.
+name, address lines, postal code, phone; gift messages). A customer loses name and e-mail once none of
+their orders still holds PII: the purge is per order, the customer follows its last order. Orders not
+shipped (open, cancelled before shipment) are not touched by this job. Purging twice changes nothing
+(purged orders are no longer due), so the job can run on any schedule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+
+from ..domain.common.results import RunReport
+from ..domain.ports.pii import PiiStore
+from ..domain.ports.runs import FlowContext
+from .runs import Flow, RunContext, record_run
 
 BATCH = 500  # orders per transaction: short write locks on SQLite
 
-
-class PiiStore(Protocol):
-    def orders_due(self, *, shipped_before: datetime, limit: int) -> list[int]:
-        """Ids of orders shipped before the cut-off whose PII is still stored."""
-        ...
-
-    def count_due(self, *, shipped_before: datetime) -> int:
-        ...
-
-    def purge_orders(self, order_ids: list[int], *, now: datetime) -> list[int]:
-        """Purge these orders in one transaction; returns their customers' ids."""
-        ...
-
-    def customers_without_pii_orders(self, customer_ids: list[int]) -> list[int]:
-        """Of these customers, those still holding name/e-mail and with no order that holds PII."""
-        ...
-
-    def purge_customers(self, customer_ids: list[int], *, now: datetime) -> None:
-        ...
+FLOW = Flow("pii_purge", every=timedelta(days=1), counts=("orders", "customers"), hub_wide=True,
+            about="buyer data erased N days after shipment (B13)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +33,16 @@ class PurgeCounts:
     def as_dict(self) -> dict[str, object]:
         return {"cutoff": self.cutoff.isoformat(), "orders": self.orders, "customers": self.customers,
                 "dry_run": self.dry_run}
+
+
+def run(ctx: FlowContext, connection_id: int | None = None) -> RunReport:
+    return record_run(ctx, FLOW, None, _purge)
+
+
+def _purge(run: RunContext) -> None:
+    counts = purge(run.pii, now=run.now(), retention_days=run.pii.retention_days)
+    run.tally.add("orders", counts.orders)
+    run.tally.add("customers", counts.customers)
 
 
 def purge(store: PiiStore, *, now: datetime, retention_days: int, dry_run: bool = False) -> PurgeCounts:

@@ -4,34 +4,28 @@ A notification is a hint, never the order's state: Amazon delivers them unordere
 (SQS standard queues), so the hub only takes "seller S's order O changed" from one and fetches the
 order with ``getOrder``. The body may be the notification itself or an SQS message wrapping it
 (``{"Body": "<json>"}`` or an SNS-style ``{"Message": "<json>"}``).
+
+What it returns is the domain's :class:`~sellerbridge.domain.orders.push.ChangeHint`, in the hub's
+words: ``Summary.OrderStatus`` and ``Summary.FulfillmentType`` are Orders v0 words
+(``orders/statuses.py``); ``OrderChangeType`` ``BuyerRequestedChange`` is a buyer's cancel request.
+A summary field that is missing or unknown reads as None (no hint); only the envelope, the seller and
+the order id are required (else :class:`NotificationError`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ...domain.common.moments import to_datetime
+from ...domain.orders.push import ChangeHint
+from ..orders.statuses import FULFILLMENT_CHANNEL_V0, ORDER_STATUS_V0
+
+BUYER_REQUESTED_CHANGE = "BuyerRequestedChange"  # OrderChangeType of a buyer's cancel request
 
 
 class NotificationError(ValueError):
     """The body is not a notification the hub understands; the message says where."""
-
-
-@dataclass(frozen=True, slots=True)
-class OrderChanged:
-    seller_id: str
-    amazon_order_id: str
-    marketplace_id: str | None
-    notification_id: str | None
-    change_type: str | None
-    # From the notification's Summary/Trigger, when present: they let the intake skip a getOrder
-    # for a change the hub already stored (sync/order_push.py). Never trusted as the order's state.
-    order_status: str | None = None
-    fulfillment_type: str | None = None  # "MFN" or "AFN"
-    changed_at: datetime | None = None
 
 
 def _unwrap(body: Any) -> dict[str, Any]:
@@ -52,8 +46,8 @@ def _unwrap(body: Any) -> dict[str, Any]:
     raise NotificationError("no NotificationType")
 
 
-def parse_order_change(body: bytes | str | dict[str, Any]) -> OrderChanged:
-    """The order an ORDER_CHANGE notification points at; NotificationError for anything else."""
+def parse_order_change(body: bytes | str | dict[str, Any]) -> ChangeHint:
+    """The hint an ORDER_CHANGE notification gives (B1); NotificationError for anything else."""
     note = _unwrap(body)
     kind = note.get("NotificationType") or note.get("notificationType")
     if kind != "ORDER_CHANGE":
@@ -70,13 +64,13 @@ def parse_order_change(body: bytes | str | dict[str, Any]) -> OrderChanged:
     summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}
     meta = note.get("NotificationMetadata") if isinstance(note.get("NotificationMetadata"), dict) else {}
     trigger = change.get("OrderChangeTrigger") if isinstance(change.get("OrderChangeTrigger"), dict) else {}
-    return OrderChanged(seller_id=seller_id, amazon_order_id=order_id,
-                        marketplace_id=summary.get("MarketplaceId"),
-                        notification_id=meta.get("NotificationId"),
-                        change_type=change.get("OrderChangeType"),
-                        order_status=_text(summary.get("OrderStatus")),
-                        fulfillment_type=_text(summary.get("FulfillmentType")),
-                        changed_at=to_datetime(trigger.get("TimeOfOrderChange")))
+    return ChangeHint(seller_id=seller_id, amazon_order_id=order_id,
+                      marketplace_id=_text(summary.get("MarketplaceId")),
+                      notification_id=_text(meta.get("NotificationId")),
+                      status=ORDER_STATUS_V0.get(_text(summary.get("OrderStatus")) or ""),
+                      fulfillment=FULFILLMENT_CHANNEL_V0.get(_text(summary.get("FulfillmentType")) or ""),
+                      changed_at=to_datetime(trigger.get("TimeOfOrderChange")),
+                      buyer_requested=change.get("OrderChangeType") == BUYER_REQUESTED_CHANGE)
 
 
 def _text(value: Any) -> str | None:

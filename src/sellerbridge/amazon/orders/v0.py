@@ -16,20 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from ...domain.common.money import Money
-from ...domain.orders.model import Address, Buyer, Fulfillment, OrderDraft, OrderLineDraft, OrderStatus, ServiceLevel
+from ...domain.orders.model import Address, Buyer, OrderDraft, OrderLineDraft, ServiceLevel
 from ..wire import BAD_PAYLOAD, BAD_QUANTITY, UNKNOWN_FULFILLMENT, UNKNOWN_STATUS, Node
+from .statuses import FULFILLMENT_CHANNEL_V0, ORDER_STATUS_V0
 
-STATUS = {
-    "PendingAvailability": OrderStatus.PENDING_AVAILABILITY,
-    "Pending": OrderStatus.PENDING,
-    "Unshipped": OrderStatus.UNSHIPPED,
-    "PartiallyShipped": OrderStatus.PARTIALLY_SHIPPED,
-    "Shipped": OrderStatus.SHIPPED,
-    "InvoiceUnconfirmed": OrderStatus.INVOICE_UNCONFIRMED,
-    "Canceled": OrderStatus.CANCELLED,
-    "Unfulfillable": OrderStatus.UNFULFILLABLE,
-}
-CHANNEL = {"MFN": Fulfillment.MERCHANT, "AFN": Fulfillment.AMAZON}
 SERVICE_LEVEL = {level.value: level for level in ServiceLevel}
 
 
@@ -43,11 +33,11 @@ def to_order_draft_from_v0(order: dict[str, Any], items: list[dict[str, Any]], a
     root = Node(order)
     root.obj(required=True)
     status_node = root["OrderStatus"]
-    status = STATUS.get(status_node.req_text())
+    status = ORDER_STATUS_V0.get(status_node.req_text())
     if status is None:
         raise status_node.fail(UNKNOWN_STATUS, f"unknown order status {status_node.value!r:.40}")
     channel_node = root["FulfillmentChannel"]
-    channel = CHANNEL.get(channel_node.req_text())
+    channel = FULFILLMENT_CHANNEL_V0.get(channel_node.req_text())
     if channel is None:
         raise channel_node.fail(UNKNOWN_FULFILLMENT, f"unknown fulfillment channel {channel_node.value!r:.40}")
     item_nodes = list(Node(items, "orderItems").items(required=True))

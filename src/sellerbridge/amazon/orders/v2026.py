@@ -4,7 +4,7 @@ The rules, from Amazon's model (orders_2026-01-01.json) and docs/amazon-quirks.m
 
 - The status is ``fulfillment.fulfillmentStatus`` and comes only with ``includedData=FULFILLMENT``;
   an order without it cannot be filtered (B2), so it is a ``MappingError``, as is a status the hub
-  does not know: guessing would import or drop orders wrongly.
+  does not know: guessing would import or drop orders wrongly (the words: ``statuses.py``).
 - ``fulfilledBy`` decides MFN/FBA (B3). It is required too: an Amazon-fulfilled order must never reach
   the warehouse by a default.
 - ``fulfillmentServiceLevel`` values Amazon adds later map to ``None``: ship-method mapping decides
@@ -26,19 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.common.money import Money
-from ...domain.orders.model import Address, Buyer, Fulfillment, OrderDraft, OrderLineDraft, OrderStatus, ServiceLevel
+from ...domain.orders.model import Address, Buyer, OrderDraft, OrderLineDraft, ServiceLevel
 from ..wire import BAD_PAYLOAD, BAD_QUANTITY, CURRENCY_MISMATCH, UNKNOWN_FULFILLMENT, UNKNOWN_STATUS, MappingError, Node
+from .statuses import FULFILLED_BY_2026, FULFILLMENT_STATUS_2026
 
-STATUS = {
-    "PENDING_AVAILABILITY": OrderStatus.PENDING_AVAILABILITY,
-    "PENDING": OrderStatus.PENDING,
-    "UNSHIPPED": OrderStatus.UNSHIPPED,
-    "PARTIALLY_SHIPPED": OrderStatus.PARTIALLY_SHIPPED,
-    "SHIPPED": OrderStatus.SHIPPED,
-    "CANCELLED": OrderStatus.CANCELLED,
-    "UNFULFILLABLE": OrderStatus.UNFULFILLABLE,
-}
-FULFILLED_BY = {"MERCHANT": Fulfillment.MERCHANT, "AMAZON": Fulfillment.AMAZON}
 SERVICE_LEVEL = {
     "STANDARD": ServiceLevel.STANDARD,
     "EXPEDITED": ServiceLevel.EXPEDITED,
@@ -65,11 +56,11 @@ def to_order_draft(payload: dict[str, Any], *, marketplace_id: str | None = None
     raw_status = status_node.text()
     if raw_status is None:
         raise status_node.fail(BAD_PAYLOAD, "no order status: the order must be read with includedData=FULFILLMENT")
-    status = STATUS.get(raw_status)
+    status = FULFILLMENT_STATUS_2026.get(raw_status)
     if status is None:
         raise status_node.fail(UNKNOWN_STATUS, f"unknown order status {raw_status!r:.40}")
     by_node = fulfillment["fulfilledBy"]
-    fulfilled_by = FULFILLED_BY.get(by_node.req_text())
+    fulfilled_by = FULFILLED_BY_2026.get(by_node.req_text())
     if fulfilled_by is None:
         raise by_node.fail(UNKNOWN_FULFILLMENT, f"unknown fulfilledBy {by_node.value!r:.40}")
     level_text = fulfillment.text("fulfillmentServiceLevel")
@@ -117,6 +108,7 @@ def to_order_draft(payload: dict[str, Any], *, marketplace_id: str | None = None
         programs=tuple(p.lower() for p in programs),
         seller_order_id=seller_order_id,
         order_total=total,
+        source=payload,  # what the error log keeps should the store refuse the draft (B11)
     )
     return draft
 

@@ -56,7 +56,7 @@ def parse_actionable_orders(text: str, *, marketplace_id: str = "") -> ReportPar
             for column in ("purchase-date", "promise-date", "delivery-end-date"):  # dates read later
                 row.moment(column, required=column == "purchase-date")
         except BadCell as bad:
-            errors.append(RowError(row.number, bad.column, bad.message, row.raw))
+            errors.append(RowError(row.number, bad.column, bad.message, row.raw, order_id))
             if order_id is not None:
                 broken[order_id] = None
             continue
@@ -64,6 +64,18 @@ def parse_actionable_orders(text: str, *, marketplace_id: str = "") -> ReportPar
     drafts = [_draft(order_id, entries, marketplace_id) for order_id, entries in grouped.items()
               if order_id not in broken]
     return ReportParse(drafts=drafts, errors=errors, left_out=list(broken))
+
+
+def left_out_reasons(parsed: ReportParse, limit: int = 5) -> list[tuple[str, str]]:
+    """``(order id, why)`` for each order left out (B11): the why names the rows, columns and problems of
+    that order, never a row's text, which holds the buyer's name and address (B13)."""
+    rows: dict[str, list[RowError]] = {order_id: [] for order_id in parsed.left_out}
+    for error in parsed.errors:
+        if error.order_id in rows:
+            rows[error.order_id].append(error)
+    return [(order_id, "a malformed row in the actionable-orders report: " + ", ".join(
+        f"row {e.row_number} ({e.column or 'fields'}: {e.message})" for e in errors[:limit]))
+        for order_id, errors in rows.items()]
 
 
 def _line(row: Row) -> OrderLineDraft:

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ...domain.common.moments import to_datetime
 from ...domain.orders.model import OrderDraft
-from ..wire import BAD_PAYLOAD, MAX_QUANTITY, MappingError, parse_datetime
+from ..wire import BAD_PAYLOAD, MAX_QUANTITY, MappingError
 
 DEFAULT_CHARSET = "utf-8"
 # When the Content-Type names no charset and the bytes are not UTF-8: Amazon's NA/EU legacy encoding.
@@ -38,6 +39,7 @@ class RowError:
     column: str | None
     message: str
     raw_line: str = field(repr=False)
+    order_id: str | None = None  # the order the row belongs to, when the row names it readably
 
 
 @dataclass(slots=True)
@@ -90,7 +92,7 @@ class Row:
             if required:
                 raise BadCell(column, f"{column} is empty")
             return None
-        parsed = parse_datetime(value)
+        parsed = to_datetime(value, naive_is_utc=True)
         if parsed is None:
             raise BadCell(column, f"{column} is not an ISO 8601 date-time: {value!r:.40}")
         return parsed

@@ -2,7 +2,13 @@
 
 Every attempt the gateway makes (SP-API operations, LWA token requests, document downloads) is
 handed to an injected sink as a :class:`CallRecord`: operation, HTTP method and path, status, the
-``x-amzn-RateLimit-Limit`` rate, duration, a request summary and a response excerpt.
+``x-amzn-RateLimit-Limit`` rate, duration, a request summary, a response excerpt and the run id.
+
+The run id (DESIGN.md section 5: "every SP-API call is recorded with its run id") is the one of the
+innermost :func:`run_scope` around the call, None outside any. It is a context variable, not a
+gateway setting: one gateway serves every run of its connection, in several worker threads at once,
+and each thread (or asyncio task) sees only the scope it entered itself. A record takes the run id
+when it is made, in the thread making the call.
 
 Redaction rules, applied before a record exists:
 
@@ -21,8 +27,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,9 +66,31 @@ _PII_IN_TEXT = re.compile(
     r'("(?:[^"\\]|\\.)*"?|\{[^{}]*\}?|[^,}\]]*)', re.IGNORECASE)
 
 
+_RUN_ID: ContextVar[int | None] = ContextVar("sellerbridge_run_id", default=None)
+
+
+def current_run_id() -> int | None:
+    """The run the calls made here belong to (the innermost :func:`run_scope`), None outside one."""
+    return _RUN_ID.get()
+
+
+@contextmanager
+def run_scope(run_id: int | None) -> Iterator[None]:
+    """Every call record made inside carries ``run_id`` (nested scopes: the inner one wins, until it ends)."""
+    token = _RUN_ID.set(run_id)
+    try:
+        yield
+    finally:
+        _RUN_ID.reset(token)
+
+
 @dataclass(frozen=True, slots=True)
 class CallRecord:
-    """One attempt of one call to Amazon, redacted. ``status`` is None when no answer came."""
+    """One attempt of one call to Amazon, redacted. ``status`` is None when no answer came.
+
+    ``run_id`` defaults to :func:`current_run_id` when the record is made, so no record path can
+    forget it.
+    """
 
     operation: str
     method: str
@@ -72,6 +102,7 @@ class CallRecord:
     response_excerpt: str
     at: datetime  # aware UTC, the gateway's clock, when the attempt started
     attempt: int  # 1 for the first attempt of a call, 2 for its first retry, ...
+    run_id: int | None = field(default_factory=current_run_id)
 
 
 CallSink = Callable[[CallRecord], None]

@@ -101,6 +101,9 @@ class Call:
     on_expired: Callable[[str], None]
     deadline_seconds: float | None = None
     priority: Priority | None = None  # how urgent the caller is; None: as the operation's usual callers (G1)
+    # Whose budget the call spends: None for the seller's. A grantless call has no seller, and Amazon
+    # meters it per application, shared by every seller of the app: the caller names the app then.
+    metered_as: str | None = None
 
 
 def backoff_seconds(failures: int, rng: random.Random) -> float:
@@ -161,7 +164,7 @@ class CallRunner:
         deadline_seconds = call.deadline_seconds or self._deadline
         started = self._clock.now()
         deadline = started + timedelta(seconds=deadline_seconds)
-        key = bucket_key(self._seller_id, self._region, call.operation)
+        key = bucket_key(call.metered_as or self._seller_id, self._region, call.operation)
         priority = bucket_priority(call.operation, call.priority)
         attempt = failures = 0
         refreshed = False

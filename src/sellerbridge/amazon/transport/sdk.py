@@ -43,6 +43,8 @@ def _import_sdk() -> None:
 
 _import_sdk()
 
+from spapi.api.feeds_v2021_06_30.feeds_api import FeedsApi  # noqa: E402
+from spapi.api.notifications_v1.notifications_api import NotificationsApi  # noqa: E402
 from spapi.api.orders_v2026_01_01.get_order_api import GetOrderApi  # noqa: E402
 from spapi.api.orders_v2026_01_01.search_orders_api import SearchOrdersApi  # noqa: E402
 from spapi.api.reports_v2021_06_30.reports_api import ReportsApi  # noqa: E402
@@ -60,7 +62,15 @@ OPERATIONS: dict[str, tuple[type, str]] = {
     "getReports": (ReportsApi, "get_reports_with_http_info"),
     "cancelReport": (ReportsApi, "cancel_report_with_http_info"),
     "getReportDocument": (ReportsApi, "get_report_document_with_http_info"),
+    "getFeed": (FeedsApi, "get_feed_with_http_info"),
+    "cancelFeed": (FeedsApi, "cancel_feed_with_http_info"),
     "createRestrictedDataToken": (TokensApi, "create_restricted_data_token_with_http_info"),
+    "createDestination": (NotificationsApi, "create_destination_with_http_info"),
+    "getDestinations": (NotificationsApi, "get_destinations_with_http_info"),
+    "deleteDestination": (NotificationsApi, "delete_destination_with_http_info"),
+    "createSubscription": (NotificationsApi, "create_subscription_with_http_info"),
+    "getSubscription": (NotificationsApi, "get_subscription_with_http_info"),
+    "deleteSubscriptionById": (NotificationsApi, "delete_subscription_by_id_with_http_info"),
 }
 
 

@@ -3,21 +3,17 @@ change."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 
-from ...db.repositories import sync_runs
+from ...jobs import manage
 from ...services import connections as service
 from ...services import oauth
 from ..deps import admin, get_hub, operator, viewer
 from ..schemas import ConnectionIn, ConnectionPatch, OAuthStart
 
 router = APIRouter(prefix="/api/connections", tags=["connections"])
-RUN_VISIBLE_WITHIN_SECONDS = 5.0  # the sync thread records its run at once; wait at most this for its id
 
 
 @router.get("", dependencies=[Depends(viewer)])
@@ -82,73 +78,23 @@ def start_oauth(request: Request, ref: str, body: OAuthStart | None = None) -> d
             "setup_link_expires_at": link_expires.isoformat()}
 
 
-def _claim(request: Request, key: tuple[str, int], what: str) -> Callable[[], None]:
-    """One run per connection and flow in this process (G3): 409 while one runs; returns the release."""
-    running: set[tuple[str, int]] = request.app.state.running_syncs
-    lock: threading.Lock = request.app.state.sync_lock
-    with lock:
-        if key in running:
-            raise HTTPException(409, f"{what} is already running")
-        running.add(key)
-
-    def release() -> None:
-        with lock:
-            running.discard(key)
-    return release
-
-
-def _in_background(name: str, work: Callable[[], object], release: Callable[[], None]) -> None:
-    def run() -> None:
-        try:
-            work()
-        finally:
-            release()
-    threading.Thread(target=run, name=name, daemon=True).start()
+def _ask(request: Request, ref: str, flow: str) -> dict[str, Any]:
+    """A run of the connection's job, asked of the runtime: 202 with the run's id at once (H2)."""
+    hub = get_hub(request)
+    record = service.get_connection(hub, ref)
+    job = manage.request_run(hub, flow, record.id, queue=request.app.state.queue)
+    return {"run_id": job["run_id"], "connection_id": record.id, "flow": flow, "job": job["key"],
+            "status": "queued", "resumed": job["resumed"]}
 
 
 @router.post("/{ref}/sync/orders", status_code=202, dependencies=[Depends(operator)])
 def sync_orders(request: Request, ref: str) -> dict[str, Any]:
-    """Start an order download in a background thread; answers with its run id (H2). 409 if one runs."""
-    from ...services import order_sync
-
-    hub = get_hub(request)
-    record = service.get_connection(hub, ref)
-    release = _claim(request, ("orders", record.id), f"an order sync of {record.name!r}")
-    with hub.store.uow(read_only=True) as session:
-        before = max((r.id for r in sync_runs.list_runs(session, connection_id=record.id, flow=order_sync.SYNC_FLOW,
-                                                        limit=1)), default=0)
-    _in_background(f"sync-orders-{record.id}", lambda: order_sync.sync_orders(hub, record.id), release)
-    deadline = time.monotonic() + RUN_VISIBLE_WITHIN_SECONDS
-    run_id = None
-    while run_id is None and time.monotonic() < deadline:
-        with hub.store.uow(read_only=True) as session:
-            # this flow only: intake fetches and a backlog import record runs of their own meanwhile
-            runs = [r for r in sync_runs.list_runs(session, connection_id=record.id, flow=order_sync.SYNC_FLOW,
-                                                   limit=5) if r.id > before]
-        run_id = min((r.id for r in runs), default=None)
-        if run_id is None:
-            time.sleep(0.02)
-    return {"run_id": run_id, "connection_id": record.id, "status": "started"}
+    """Download new and updated orders now: the ``orders`` job runs at once; its run is at /api/runs/{run_id}."""
+    return _ask(request, ref, "orders")
 
 
 @router.post("/{ref}/backlog", status_code=202, dependencies=[Depends(operator)])
 def import_backlog(request: Request, ref: str) -> dict[str, Any]:
-    """Start the backlog import of the connection's open orders (G2) in a background thread, resuming an
-    unfinished backlog run; answers with its run id (H2), whose report is at /api/runs/{id}. 409 if one runs."""
-    from ...services.order_backlog import BACKLOG_FLOW, backfill_orders
-
-    hub = get_hub(request)
-    record = service.get_connection(hub, ref)
-    release = _claim(request, (BACKLOG_FLOW, record.id), f"a backlog import of {record.name!r}")
-    try:
-        with hub.store.uow(read_only=True) as session:
-            latest = sync_runs.list_runs(session, connection_id=record.id, flow=BACKLOG_FLOW, limit=1)
-        # No step yet: the run is opened (or the unfinished one taken up) and left running, so its id is
-        # known now; the thread then resumes exactly that run.
-        opened = backfill_orders(hub, record.id, max_steps=0)
-    except BaseException:
-        release()
-        raise
-    _in_background(f"backlog-{record.id}", lambda: backfill_orders(hub, record.id), release)
-    return {"run_id": opened.run_id, "connection_id": record.id, "flow": BACKLOG_FLOW, "status": "started",
-            "resumed": bool(latest) and latest[0].id == opened.run_id}
+    """Import the connection's open orders the fast way (G2): the ``orders_backlog`` job, resuming an
+    unfinished backlog run (``resumed``); its report is at /api/runs/{run_id}."""
+    return _ask(request, ref, "orders_backlog")

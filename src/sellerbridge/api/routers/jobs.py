@@ -41,7 +41,7 @@ def _check(flow: str, connection: str | None) -> None:
     spec = FLOWS.get(flow)
     if spec is None:
         raise HTTPException(404, f"unknown flow {flow!r}; flows: {', '.join(sorted(FLOWS))}")
-    if not spec.hub_wide and connection is None:
+    if not spec.flow.hub_wide and connection is None:
         raise ConfigError(f"flow {flow!r} runs per connection: give ?connection=NAME or id")
 
 
@@ -55,7 +55,7 @@ def list_jobs(request: Request, connection: str | None = None) -> list[dict[str,
 def run_job(request: Request, flow: str, connection: str | None = None) -> dict[str, Any]:
     """Run the job now: it is due at once and the runtime takes it from there (202 with the job)."""
     _check(flow, connection)
-    return manage.request_run(get_hub(request), flow, connection)
+    return manage.request_run(get_hub(request), flow, connection, queue=request.app.state.queue)
 
 
 @router.put("/{flow}", dependencies=[Depends(admin)])

@@ -1,48 +1,24 @@
-"""Routes without an API key: the ORDER_CHANGE intake (secret URL token), the OAuth callback and the
-setup page (signed tokens), and /healthz (A2, B1)."""
+"""Routes without an API key: the OAuth callback and the setup page (signed tokens), and /healthz (A2).
+The ORDER_CHANGE intake, also without a key (a secret token), is ``routers/intake.py``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ...amazon.notifications.parse import NotificationError, parse_order_change
 from ...services import oauth
-from ...services.intake import OrderIntake, token_matches
 from ..deps import get_hub
 
 router = APIRouter()
-MAX_NOTIFICATION_BYTES = 256 * 1024  # Amazon's notifications are a few KB; refuse anything huge
 
 
 @router.get("/healthz", tags=["health"])
 def healthz(request: Request) -> dict[str, Any]:
     """Liveness: the process answers, 200 always. No database, no Redis (that is /readyz): a liveness
     probe that failed with the database would restart every replica at once."""
-    intake: OrderIntake = request.app.state.intake
-    return {"status": "ok", "intake_pending": intake.pending()}
-
-
-@router.post("/intake/amazon/{token}", status_code=202, tags=["intake"])
-async def intake(request: Request, token: str) -> JSONResponse:
-    """An ORDER_CHANGE notification (raw, or wrapped by SQS/SNS): 202 at once, the order fetched in the
-    background (B1). Not an ORDER_CHANGE: 400 with the reason. Unknown seller: 202, ignored."""
-    if not token_matches(request.app.state.intake_token, token):
-        raise HTTPException(404, "not found")
-    body = await request.body()
-    if len(body) > MAX_NOTIFICATION_BYTES:
-        raise HTTPException(413, "notification too large")
-    try:
-        change = parse_order_change(body)
-    except NotificationError as exc:
-        raise HTTPException(400, f"not an ORDER_CHANGE notification: {exc}") from None
-    intake_: OrderIntake = request.app.state.intake
-    from starlette.concurrency import run_in_threadpool
-
-    outcome = await run_in_threadpool(intake_.submit, change)
-    return JSONResponse({"accepted": True, "amazon_order_id": change.amazon_order_id, **outcome}, status_code=202)
+    return {"status": "ok"}
 
 
 def _page(title: str, text: str, status: int) -> HTMLResponse:

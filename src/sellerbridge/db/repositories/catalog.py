@@ -6,6 +6,7 @@ channel listings, then as an internal SKU; with ``asin`` the connection's listin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..errors import DuplicateName
 from ..tables import channel_listings, items, stock, warehouses
 from ..types import utcnow
-from ._sql import upsert
+from ._sql import in_values, upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,22 @@ def find_listing(session: Session, connection_id: int, amazon_sku: str) -> Listi
         )
     ).first()
     return None if row is None else _listing(row._mapping)
+
+
+def listed_items(session: Session, connection_id: int, amazon_skus: Sequence[str]) -> dict[str, ItemRecord | None]:
+    """The item each of the connection's listings of these Amazon SKUs maps to, in one query (B6).
+
+    A listing without an item maps to None; an Amazon SKU the connection does not list is absent.
+    """
+    if not amazon_skus:
+        return {}
+    rows = session.execute(
+        select(channel_listings.c.amazon_sku, *items.c)
+        .select_from(channel_listings.outerjoin(items, items.c.id == channel_listings.c.item_id))
+        .where(channel_listings.c.connection_id == connection_id,
+               in_values(session, channel_listings.c.amazon_sku, list(amazon_skus)))
+    )
+    return {row.amazon_sku: None if row.id is None else _item(row._mapping) for row in rows}
 
 
 def find_listings_by_asin(session: Session, connection_id: int, asin: str) -> list[ListingRecord]:

@@ -6,7 +6,7 @@ seen without an e-mail (no PII grant) cannot be matched and gets a customer of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -98,7 +98,7 @@ def get_or_create_customers(
     wanted = {d for d in digests if d is not None}
     found: dict[str, int] = {}
     if wanted:
-        found.update(_ids_by_hash(session, wanted))
+        found.update(ids_by_email_hash(session, wanted))
         first_buyer: dict[str, Buyer] = {}
         for buyer, digest in zip(buyers, digests, strict=True):
             if digest is not None and digest not in found and buyer is not None:
@@ -109,7 +109,7 @@ def get_or_create_customers(
             found.update({row.email_hash: row.id for row in inserted})
             late = wanted - found.keys()  # inserted meanwhile by a racing transaction
             if late:
-                found.update(_ids_by_hash(session, late))
+                found.update(ids_by_email_hash(session, late))
     ids: list[int] = []
     for buyer, digest in zip(buyers, digests, strict=True):
         if digest is not None:
@@ -120,8 +120,12 @@ def get_or_create_customers(
     return ids
 
 
-def _ids_by_hash(session: Session, digests: set[str]) -> dict[str, int]:
-    rows = session.execute(select(t.c.email_hash, t.c.id).where(in_values(session, t.c.email_hash, sorted(digests))))
+def ids_by_email_hash(session: Session, digests: Iterable[str]) -> dict[str, int]:
+    """The customers of these keyed e-mail hashes, in one query (B5); an unknown hash is absent."""
+    wanted = sorted(set(digests))
+    if not wanted:
+        return {}
+    rows = session.execute(select(t.c.email_hash, t.c.id).where(in_values(session, t.c.email_hash, wanted)))
     return {digest: customer_id for digest, customer_id in rows}
 
 

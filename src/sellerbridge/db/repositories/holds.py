@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..tables import holds, order_lines
@@ -64,15 +64,42 @@ def set_hold_quantity(session: Session, order_line_id: int, quantity: int) -> bo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def set_hold_quantities(session: Session, lines: Iterable[tuple[int, int]]) -> None:
+    """:func:`set_hold_quantity` for many ``(order_line_id, quantity)`` (one statement, executed per row)."""
+    rows = [{"line_id": line_id, "new_quantity": quantity} for line_id, quantity in lines]
+    if rows:
+        stmt = (update(holds).where(holds.c.order_line_id == bindparam("line_id"), holds.c.status == "held")
+                .values(quantity=bindparam("new_quantity")))
+        session.connection().execute(stmt, rows)  # Core executemany: the ORM's bulk UPDATE wants a primary key
+
+
 def release_holds_for_order(session: Session, order_id: int, *, now: datetime | None = None) -> int:
     """Release every still-held hold of the order (B9); returns how many were released."""
-    lines = select(order_lines.c.id).where(order_lines.c.order_id == order_id).scalar_subquery()
+    return release_holds_for_orders(session, [order_id], now=now)
+
+
+def release_holds_for_orders(session: Session, order_ids: Iterable[int], *, now: datetime | None = None) -> int:
+    """:func:`release_holds_for_order` for many orders in one statement."""
+    ids = list(order_ids)
+    if not ids:
+        return 0
+    lines = select(order_lines.c.id).where(order_lines.c.order_id.in_(ids)).scalar_subquery()
     result = session.execute(
         update(holds)
         .where(holds.c.order_line_id.in_(lines), holds.c.status == "held")
         .values(status="released", released_at=now or utcnow())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def holds_by_order_item(session: Session, order_id: int) -> dict[str, HoldRecord]:
+    """The order's holds, held or not, by Amazon order item id (what the order-change rules read, B10)."""
+    rows = session.execute(
+        select(holds, order_lines.c.order_item_id)
+        .join(order_lines, order_lines.c.id == holds.c.order_line_id)
+        .where(order_lines.c.order_id == order_id)
+    )
+    return {row.order_item_id: _record(row._mapping) for row in rows}
 
 
 def consume_hold(session: Session, order_line_id: int, *, now: datetime | None = None) -> bool:

@@ -28,7 +28,7 @@ from ..tables.orders import IMPORT_MODES
 from ..types import utcnow
 from ._sql import insert_rows
 from .order_records import OrderDetail, OrderMapping, address_from, line_from, order_from
-from .order_values import NO_PII, address_values, check_draft, line_values, milestones, order_values
+from .order_values import address_values, check_draft, line_values, milestones, order_values
 
 __all__ = ["NEW_ORDER_VERSION", "DuplicateOrder", "InsertResult", "insert_order", "insert_orders"]
 
@@ -126,7 +126,7 @@ def insert_orders(
             line_rows.append(row)
         address = address_values(draft, box, mapping.store_pii)
         if address is not None:
-            address_rows.append({**NO_PII, **address, "order_id": order_id})
+            address_rows.append({**address, "order_id": order_id})  # every row has every column
     line_ids: dict[int, dict[str, int]] = {order_id: {} for order_id in inserted.values()}
     if line_rows:
         returned = insert_rows(session, order_lines, line_rows, returning=("id", "order_id", "order_item_id"))

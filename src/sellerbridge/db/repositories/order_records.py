@@ -1,7 +1,8 @@
 """What the order repository hands out and takes in: plain frozen records, no ORM objects.
 
-Buyer data (names, address lines, phone, gift message) is in a record only when the caller asked
-for it with the key (``box``); such fields never show in a repr (B13).
+Buyer data (the personal address fields of ``domain/common/pii.py``, gift messages) is in a record
+only when the caller asked for it with the key (``box``), even where a column is clear text (the
+postal code); such fields never show in a repr (B13).
 """
 
 from __future__ import annotations
@@ -12,10 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from sellerbridge.domain.common.money import Money
+from sellerbridge.domain.common.pii import ADDRESS_PII_FIELDS
 from sellerbridge.domain.orders.model import Fulfillment, OrderStatus, ServiceLevel
 
 from ..crypto import SecretBox
+from ..tables import order_addresses
 from ._sql import to_money
+
+# The column of each personal address field (B13), and whether it holds ciphertext: ``<field>_enc``
+# where the table has one; the postal code has none yet and is a clear column.
+PII_ADDRESS_COLUMNS: dict[str, tuple[str, bool]] = {
+    name: (f"{name}_enc", True) if f"{name}_enc" in order_addresses.c else (name, False)
+    for name in ADDRESS_PII_FIELDS
+}
+NO_PII: dict[str, None] = {column: None for column, _ in PII_ADDRESS_COLUMNS.values()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +119,16 @@ class LineRecord:
 class AddressRecord:
     city: str | None
     state_or_region: str | None
-    postal_code: str | None
     country_code: str | None
     company: str | None
     address_type: str | None
-    has_pii: bool  # name, lines or phone are stored (encrypted)
+    has_pii: bool  # a personal field is stored (B13)
+    # the personal fields (ADDRESS_PII_FIELDS): only when read with the key
     name: str | None = field(default=None, repr=False)
     line1: str | None = field(default=None, repr=False)
     line2: str | None = field(default=None, repr=False)
     line3: str | None = field(default=None, repr=False)
+    postal_code: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
 
 
@@ -133,9 +145,6 @@ class OrderPage:
     total: int
     limit: int
     offset: int
-
-
-_PII_ADDRESS_FIELDS = ("name", "line1", "line2", "line3", "phone")
 
 
 def order_from(m: Mapping[str, Any]) -> OrderRecord:
@@ -201,15 +210,16 @@ def line_from(m: Mapping[str, Any], currency: str | None, box: SecretBox | None)
 
 
 def address_from(m: Mapping[str, Any], box: SecretBox | None) -> AddressRecord:
-    encrypted = {name: m[f"{name}_enc"] for name in _PII_ADDRESS_FIELDS}
-    clear = {name: box.decrypt(value) for name, value in encrypted.items()} if box is not None else {}
+    stored = {name: (m[column], encrypted) for name, (column, encrypted) in PII_ADDRESS_COLUMNS.items()}
+    personal = {}
+    if box is not None:
+        personal = {name: box.decrypt(value) if encrypted else value for name, (value, encrypted) in stored.items()}
     return AddressRecord(
         city=m["city"],
         state_or_region=m["state_or_region"],
-        postal_code=m["postal_code"],
         country_code=m["country_code"],
         company=m["company"],
         address_type=m["address_type"],
-        has_pii=any(value is not None for value in encrypted.values()),
-        **clear,
+        has_pii=any(value is not None for value, _ in stored.values()),
+        **personal,
     )

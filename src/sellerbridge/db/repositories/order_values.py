@@ -2,6 +2,10 @@
 
 Pure functions (no queries) shared by inserts and updates. ``check_draft`` turns what the tables
 would refuse into a reprocessable ``DomainError`` (B11) before anything is written.
+
+The address's personal fields are the one list of ``domain/common/pii.py`` (B13): written only with
+the PII grant, encrypted where the table has an ``<field>_enc`` column. The postal code has none yet
+(a clear column), so it is written in clear, but, like the others, only with the grant.
 """
 
 from __future__ import annotations
@@ -14,10 +18,7 @@ from sellerbridge.domain.orders.model import OrderDraft, OrderLineDraft, OrderSt
 
 from ..crypto import SecretBox
 from ._sql import amount
-from .order_records import LineMapping, OrderRecord
-
-PII_ADDRESS_FIELDS = ("name", "line1", "line2", "line3", "phone")
-NO_PII = {f"{name}_enc": None for name in PII_ADDRESS_FIELDS}
+from .order_records import NO_PII, PII_ADDRESS_COLUMNS, LineMapping, OrderRecord
 
 
 def check_draft(draft: OrderDraft) -> str | None:
@@ -89,20 +90,22 @@ def line_values(line: OrderLineDraft, mapped: LineMapping | None) -> dict[str, A
 
 
 def address_values(draft: OrderDraft, box: SecretBox, store_pii: bool) -> dict[str, Any] | None:
+    """Every column of the draft's address; the personal ones None unless ``store_pii`` (B13)."""
     to = draft.ship_to
     if to is None:
         return None
     values: dict[str, Any] = {
         "city": to.city,
         "state_or_region": to.state_or_region,
-        "postal_code": to.postal_code,
         "country_code": to.country_code,
         "company": to.company,
         "address_type": to.address_type,
+        **NO_PII,
     }
     if store_pii:
-        for name in PII_ADDRESS_FIELDS:
-            values[f"{name}_enc"] = box.encrypt(getattr(to, name))
+        for name, (column, encrypted) in PII_ADDRESS_COLUMNS.items():
+            value = getattr(to, name)
+            values[column] = box.encrypt(value) if encrypted else value
     return values
 
 

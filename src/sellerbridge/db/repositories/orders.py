@@ -9,8 +9,9 @@ updates.
 - :func:`update_order` applies a newer Amazon state under optimistic locking on ``version``: it
   raises :class:`StaleOrder` when the order changed since it was read. Whether the draft is newer
   (``last_updated``) is the flow's decision (Amazon's notifications arrive out of order).
-- PII (B13) is written encrypted, only when ``mapping.store_pii``; after :func:`purge_pii` an order
-  never stores PII again.
+- PII (B13, the one list of ``domain/common/pii.py``) is written only when ``mapping.store_pii``,
+  encrypted where the table has an encrypted column; after :func:`purge_pii` an order never stores
+  PII again.
 - The store records *when the hub learned* of a cancellation or shipment (``cancelled_at``,
   ``shipped_at``) the first time Amazon's status says so; releasing holds and telling the warehouse
   are the flow's (B9, B10).
@@ -42,6 +43,7 @@ from .order_reads import (
     list_orders,
 )
 from .order_records import (
+    NO_PII,
     LineMapping,
     OrderDetail,
     OrderMapping,
@@ -154,9 +156,10 @@ def update_order(
         ).first()
         if exists is None:
             session.execute(insert(order_addresses).values(order_id=order_id, **address))
-        elif store_pii and draft.ship_to is not None and draft.ship_to.has_pii:
-            session.execute(update(order_addresses).where(order_addresses.c.order_id == order_id).values(**address))
-        # else: Amazon withheld the PII this time (role, status); keep what is stored.
+        elif said := _said(address):
+            # Field by field: what Amazon withheld this time (role, status, the v0 reduced address keeps
+            # the postal code only) keeps what is stored; without the grant no personal field is written.
+            session.execute(update(order_addresses).where(order_addresses.c.order_id == order_id).values(**said))
     detail = get_order_detail(session, order_id)
     assert detail is not None
     return detail
@@ -221,13 +224,10 @@ def order_ids_due_for_pii_purge(session: Session, *, shipped_before: datetime, l
 
 
 def purge_pii(session: Session, order_id: int, *, now: datetime | None = None) -> None:
-    """Erase the order's buyer PII (address name, lines, phone, gift messages) for good (B13)."""
+    """Erase the order's buyer PII for good (B13): the personal address fields of the one list
+    (``domain/common/pii.py``: name, lines, postal code, phone) and gift messages."""
     now = now or utcnow()
-    session.execute(
-        update(order_addresses)
-        .where(order_addresses.c.order_id == order_id)
-        .values(name_enc=None, line1_enc=None, line2_enc=None, line3_enc=None, phone_enc=None)
-    )
+    session.execute(update(order_addresses).where(order_addresses.c.order_id == order_id).values(**NO_PII))
     session.execute(update(order_lines).where(order_lines.c.order_id == order_id).values(gift_message_enc=None))
     result = session.execute(
         update(orders)

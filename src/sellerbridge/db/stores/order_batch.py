@@ -1,73 +1,103 @@
-"""A page of new orders stored at once: the batched path of the order flow (B1, B5, B10, B14; issue 3).
+"""Executing order-change plans (``domain/orders/changes.py``) for one order or a page (B1, B5, B10, B14).
 
-It writes exactly what ``DbOrderTransaction.insert_order`` writes order by order (customers, orders,
-lines, addresses, holds, one ``order.created`` outbox event per order the warehouse ships), in one
-statement per table instead of a dozen statements per order: what lets the hub store over a thousand
-orders a second. All or nothing: :class:`PageRefused` when any order of the page is stored already (a
-racing worker) or refused by the tables; the caller's savepoint then undoes the page and the flow
-stores it order by order, where each order gets its own outcome.
+:func:`execute` is the one path by which the order flow's store writes what the rules planned: it
+finds or creates the customers (B5), has the order rows written (a page insert, or one update), then
+places, resizes and releases holds (B10, B9) and adds the outbox events (B14), one statement per
+table whatever the number of orders: what lets the hub store over a thousand orders a second.
 
-Also here, shared with the per-order path: the :class:`OrderMapping` of a mapped order, the draft as
-it may be stored (B13), and the outbox payload of an order event (ids only, B13).
+Also here: the :class:`OrderMapping` of a mapped order, the draft as it may be stored (B13), and the
+outbox payload of an order event (ids only, B13).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sellerbridge.domain.orders.changes import ORDER_CREATED, OrderWrite
 from sellerbridge.domain.orders.mapping import CustomerAction, CustomerInstruction, MappedOrder
 from sellerbridge.domain.orders.model import Buyer, OrderDraft
 
 from ..crypto import SecretBox
-from ..repositories import customers, holds, orders, outbox
+from ..repositories import customers, holds, outbox
 from ..repositories.order_records import LineMapping, OrderMapping
 from .order_views import DbShipMethods
 
-ORDER_CREATED = "order.created"
+__all__ = ["ORDER_CREATED", "Planned", "Written", "as_int", "event_payload", "execute", "order_mapping", "storable"]
 
 
-class PageRefused(Exception):
-    """A page that cannot be stored in one go (see :func:`insert_page`)."""
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One order to write: Amazon's draft, the mapped order, and what the rules planned for it."""
+
+    draft: OrderDraft
+    mapped: MappedOrder
+    plan: OrderWrite
 
 
-def insert_page(session: Session, box: SecretBox, *, connection_id: int, ship_methods: DbShipMethods,
-                batch: list[tuple[OrderDraft, MappedOrder]], now: datetime) -> None:
-    """Store a page of new, mapped orders (B1, B5, B10, B14); raises :class:`PageRefused` (or the
-    ``DomainError`` of an unknown ship method) with the page half written: call it in a savepoint."""
-    customer_ids = _customer_ids(session, box, [mapped.customer for _, mapped in batch], now)
-    rows = [(storable(draft, mapped), order_mapping(mapped, customer_id, ship_methods.method_id(mapped.ship_method)))
-            for (draft, mapped), customer_id in zip(batch, customer_ids, strict=True)]
-    result = orders.insert_orders(session, box, connection_id=connection_id, batch=rows, now=now, records=False)
-    if result.duplicates or result.rejected or len(result.ids) != len(batch):
-        raise PageRefused
-    held: list[tuple[int, int, int]] = []
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An order row as written: the ids and the version its events carry."""
+
+    order_id: int
+    amazon_order_id: str
+    version: int
+    line_ids: Mapping[str, int]  # Amazon order item id -> order line id
+
+
+# Writes the order rows of the planned orders, given each one's OrderMapping (same order); returns
+# them by Amazon order id, or raises to undo the caller's savepoint.
+WriteRows = Callable[[Sequence[Planned], Sequence[OrderMapping]], Mapping[str, Written]]
+
+
+def execute(session: Session, box: SecretBox, *, connection_id: int, ship_methods: DbShipMethods,
+            planned: Sequence[Planned], write_rows: WriteRows, now: datetime) -> None:
+    """Write the planned orders (B1, B5, B9, B10, B14): customers, order rows (``write_rows``), holds,
+    events. Half done when anything raises: call it in a savepoint."""
+    wanted = [p.mapped.customer if p.plan.resolve_customer else None for p in planned]
+    customer_ids = _customer_ids(session, box, wanted, now)
+    mappings = [order_mapping(p.mapped, customer_id, ship_methods.method_id(p.mapped.ship_method),
+                              send_to_warehouse=p.plan.send_to_warehouse)
+                for p, customer_id in zip(planned, customer_ids, strict=True)]
+    written = write_rows(planned, mappings)
+    placed: list[tuple[int, int, int]] = []
+    resized: list[tuple[int, int]] = []
+    released: list[int] = []
     events: list[tuple[str, str, int, dict[str, Any]]] = []
-    for draft, mapped in batch:
-        amazon_id = draft.amazon_order_id
-        order_id, line_ids = result.ids[amazon_id]
-        held += [(line_ids[line.order_item_id], as_int(line.item_id), line.hold_quantity)
-                 for line in mapped.lines if line.hold_quantity > 0]
-        if mapped.send_to_warehouse:
-            events.append((ORDER_CREATED, amazon_id, orders.NEW_ORDER_VERSION,
-                           event_payload(order_id, connection_id, amazon_id)))
-    holds.place_holds(session, held, now=now)
-    outbox.add_events(session, events, now=now)
+    for p in planned:
+        order, plan = written[p.draft.amazon_order_id], p.plan
+        placed += [(order.line_ids[h.order_item_id], as_int(h.item_id), h.quantity) for h in plan.place_holds]
+        resized += [(order.line_ids[h.order_item_id], h.quantity) for h in plan.resize_holds]
+        if plan.release_holds:
+            released.append(order.order_id)
+        payload = event_payload(order.order_id, connection_id, order.amazon_order_id)
+        events += [(topic, order.amazon_order_id, order.version, payload) for topic in plan.events]
+    if placed:
+        holds.place_holds(session, placed, now=now)
+    if resized:
+        holds.set_hold_quantities(session, resized)
+    if released:
+        holds.release_holds_for_orders(session, released, now=now)
+    if events:
+        outbox.add_events(session, events, now=now)
 
 
-def _customer_ids(session: Session, box: SecretBox, wanted: list[CustomerInstruction],
+def _customer_ids(session: Session, box: SecretBox, wanted: Sequence[CustomerInstruction | None],
                   now: datetime) -> list[int | None]:
-    """Each order's customer, as ``DbOrderTransaction`` finds or creates it one by one (B5, B13); the
-    page's new buyers are created in one statement (one customer per e-mail, the first order's name)."""
-    new = [c for c in wanted if c.action is CustomerAction.CREATE and c.email is not None]
+    """Each order's customer (B5, B13); None where none is to be resolved (the stored one stays). The
+    new buyers are created in one statement (one customer per e-mail, the first order's name)."""
+    new = [c for c in wanted if c is not None and c.action is CustomerAction.CREATE and c.email is not None]
     created = iter(customers.get_or_create_customers(
         session, box, [Buyer(email=c.email, name=c.name, company=c.company) for c in new], now=now) if new else ())
     ids: list[int | None] = []
     for customer in wanted:
-        if customer.action is CustomerAction.MATCH:
+        if customer is None:
+            ids.append(None)
+        elif customer.action is CustomerAction.MATCH:
             ids.append(as_int(customer.customer_id))
         elif customer.action is CustomerAction.ANONYMOUS or customer.email is None:
             ids.append(None)  # no PII grant: nothing may be stored of the buyer, not even to match by (B13)
@@ -77,13 +107,13 @@ def _customer_ids(session: Session, box: SecretBox, wanted: list[CustomerInstruc
 
 
 def order_mapping(mapped: MappedOrder, customer_id: int | None, ship_method_id: int | None, *,
-                  send_to_warehouse: bool | None = None) -> OrderMapping:
+                  send_to_warehouse: bool) -> OrderMapping:
     """The hub's decisions for a mapped order, as the order tables keep them (B5-B8, B13)."""
     return OrderMapping(
         customer_id=customer_id,
         ship_method_id=ship_method_id,
         import_mode=mapped.import_mode.value,
-        send_to_warehouse=mapped.send_to_warehouse if send_to_warehouse is None else send_to_warehouse,
+        send_to_warehouse=send_to_warehouse,
         store_pii=mapped.pii,
         lines={line.order_item_id: LineMapping(item_id=as_int(line.item_id), title=line.title)
                for line in mapped.lines},

@@ -1,4 +1,5 @@
-"""What the order mapping rules read from the database (``domain.order_mapping`` views; B5-B7).
+"""What the order mapping rules read from the database (``domain.orders.mapping`` views; B5-B7); the
+queries are the repositories'.
 
 - :class:`DbCatalog` (B6): an Amazon SKU, SKU or ASIN to the hub's item, cached per transaction; the
   batched path loads a whole page's listings in one query first.
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sellerbridge.domain.common.errors import DomainError
@@ -20,10 +20,6 @@ from sellerbridge.domain.orders.model import ServiceLevel
 from sellerbridge.domain.orders.ship_methods import Rate, ShipMethodChooser, ShipMethodOption
 
 from ..repositories import catalog, customers, shipping
-from ..repositories._sql import in_values
-from ..tables import channel_listings
-from ..tables import customers as customers_table
-from ..tables import items as items_table
 
 
 class DbCatalog:
@@ -48,16 +44,10 @@ class DbCatalog:
         missing = [sku for sku in amazon_skus if ("channel", sku) not in self._cache]
         if not missing:
             return
-        rows = self._session.execute(
-            select(channel_listings.c.amazon_sku, items_table.c.id, items_table.c.sku, items_table.c.description)
-            .select_from(channel_listings.outerjoin(items_table, items_table.c.id == channel_listings.c.item_id))
-            .where(channel_listings.c.connection_id == self._connection_id,
-                   in_values(self._session, channel_listings.c.amazon_sku, missing)))
-        for row in rows:
-            self._cache[("channel", row.amazon_sku)] = (
-                None if row.id is None else CatalogItem(row.id, row.sku, row.description))
+        found = catalog.listed_items(self._session, self._connection_id, missing)
         for sku in missing:
-            self._cache.setdefault(("channel", sku), None)
+            item = found.get(sku)
+            self._cache[("channel", sku)] = None if item is None else CatalogItem(item.id, item.sku, item.description)
 
     def by_channel_sku(self, amazon_sku: str) -> CatalogItem | None:
         if ("channel", amazon_sku) in self._cache:  # every line of a page, once prefetched
@@ -98,9 +88,7 @@ class DbCustomers:
     def prefetch(self, email_hashes: set[str]) -> None:
         """Look a whole page's buyers up in one query (the batched path, B5)."""
         self._known = dict.fromkeys(email_hashes)
-        rows = self._session.execute(select(customers_table.c.email_hash, customers_table.c.id)
-                                     .where(in_values(self._session, customers_table.c.email_hash, list(email_hashes))))
-        self._known.update({row.email_hash: row.id for row in rows})
+        self._known.update(customers.ids_by_email_hash(self._session, email_hashes))
 
 
 class DbShipMethods:

@@ -1,22 +1,22 @@
-"""The order flow's store (``domain.ports.OrderStore``) over the repositories (B1, B5-B11, B13, B14).
+"""The order flow's store (``domain.ports.orders.OrderStore``) over the repositories (B1, B5-B11, B13, B14).
 
 One :class:`DbOrderTransaction` is one unit of work: a page of orders, its error-log rows and the
-watermark commit together or not at all (B1). Inside it each order is written in a SAVEPOINT, so a
-document the tables refuse, or a duplicate found by a racing worker, undoes that order alone.
+watermark commit together or not at all (B1). What an order's write changes beyond its own rows
+(customer, holds, outbox events, the warehouse flag) is planned by the domain's order-change rules
+(``domain/orders/changes.py``); this module reads the stored state they need and has the plans
+executed by ``order_batch.execute``, one code path for one order and for a page.
 
 Rules kept here:
 
 - Idempotency comes from unique keys (DESIGN.md 5): (connection, Amazon order id) for orders, the
-  order line for holds, (topic, key, version) for outbox events. A duplicate insert becomes
-  :class:`AlreadyStored` and the flow updates instead.
-- Updates are optimistic on the order's ``version``; losing the race re-reads and tries once more,
-  and a stored state that is already as new as ours leaves the order ``"unchanged"``.
-- Holds (B10): placed for the mapped lines' ``hold_quantity`` when the order is stored or becomes
-  sendable; resized while nothing has shipped (Amazon cancelled some units); released when Amazon
-  cancels the order (B9). Shipped quantities are the shipments flow's to consume (C3): left alone.
-- Outbox (B14): ``order.created`` when an order is (or becomes) one the warehouse ships,
-  ``order.cancelled`` when an order the warehouse had is cancelled, ``order.cancel_requested`` when
-  the buyer asks to cancel (a person decides, B9). Payloads carry ids only, never buyer data (B13).
+  order line for holds, (topic, key, version) for outbox events. An insert that finds the order
+  stored already (a racing worker) reports ``ALREADY_STORED``, and the flow updates instead.
+- A page of new orders is written in one savepoint and one statement per table. When the page
+  cannot be written whole (an order stored meanwhile, data the tables refuse, an unknown ship
+  method) that savepoint is undone and each order is written in a savepoint of its own, so that
+  each gets its own result and a bad one undoes itself alone (B11).
+- Updates are optimistic on the order's ``version``: losing the race re-reads and tries once more,
+  and a stored state already as new as ours leaves the order ``UNCHANGED``.
 - Customers (B5): matched by the keyed e-mail hash, created with name and e-mail (encrypted) only
   when the connection holds the PII grant (B13); no e-mail to match by leaves the order without a
   customer (the anonymous Amazon buyer).
@@ -24,7 +24,7 @@ Rules kept here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -32,34 +32,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sellerbridge.domain.common.errors import ConfigError, DomainError
+from sellerbridge.domain.orders.changes import LineHold, OrderState, Outcome, plan_insert, plan_update
 from sellerbridge.domain.orders.filters import OrderImportSettings
-from sellerbridge.domain.orders.mapping import (
-    HOLDING,
-    CustomerAction,
-    CustomerInstruction,
-    MappedOrder,
-    normalize_email,
-)
-from sellerbridge.domain.orders.model import OrderDraft, OrderStatus
-from sellerbridge.domain.ports.orders import AlreadyStored, StoredOrder
+from sellerbridge.domain.orders.mapping import MappedOrder, normalize_email
+from sellerbridge.domain.orders.model import OrderDraft
+from sellerbridge.domain.ports.orders import StoredOrder
 
 from ..errors import DuplicateOrder, StaleOrder
-from ..repositories import connections, customers, error_log, holds, orders, outbox, watermarks
-from ..repositories.order_records import OrderRecord
+from ..repositories import error_log, holds, orders, watermarks
+from ..repositories.order_records import OrderMapping, OrderRecord
 from ..store import Store
-from . import order_batch as order_page
-from .order_batch import ORDER_CREATED, PageRefused, as_int, event_payload, order_mapping, storable
+from .order_batch import Planned, Written, execute, storable
 from .order_views import DbCatalog, DbCustomers, DbShipMethods
 
 __all__ = ["ERROR_KIND", "FLOW", "DbCatalog", "DbCustomers", "DbOrderStore", "DbOrderTransaction", "DbShipMethods",
-           "load_order_settings"]
+           "load_order_settings", "order_state"]
 
 FLOW = "orders"  # the watermark's flow name
 ERROR_KIND = "order_import"  # the error log's kind for orders that could not be imported (B11)
-ORDER_CANCELLED = "order.cancelled"
-ORDER_CANCEL_REQUESTED = "order.cancel_requested"
-# Statuses in which nothing has shipped yet: a hold follows the open quantity exactly.
-_NOTHING_SHIPPED = frozenset({OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY, OrderStatus.UNSHIPPED})
 
 
 def load_order_settings(raw: dict[str, Any], connection_name: str) -> OrderImportSettings:
@@ -70,8 +60,20 @@ def load_order_settings(raw: dict[str, Any], connection_name: str) -> OrderImpor
         raise ConfigError(f"connection {connection_name!r} has invalid order settings: {exc}") from None
 
 
+def order_state(order: OrderRecord, line_holds: Mapping[str, holds.HoldRecord]) -> OrderState:
+    """What the order-change rules read of a stored order (``domain.orders.changes.OrderState``)."""
+    return OrderState(
+        status=order.status,
+        cancelled=order.cancelled,
+        send_to_warehouse=order.send_to_warehouse,
+        buyer_cancel_requested=order.buyer_cancel_requested,
+        customer_known=order.customer_id is not None,
+        holds={item: LineHold(hold.quantity, hold.status == "held") for item, hold in line_holds.items()},
+    )
+
+
 class DbOrderTransaction:
-    """One unit of work of the order flow for one connection (``domain.ports.OrderTransaction``)."""
+    """One unit of work of the order flow for one connection (``domain.ports.orders.OrderTransaction``)."""
 
     def __init__(self, store: Store, session: Session, connection_id: int, settings: OrderImportSettings,
                  now: Callable[[], datetime], ship_rules: dict[str, dict] | None = None) -> None:
@@ -92,124 +94,97 @@ class DbOrderTransaction:
             raise DomainError("bad_payload", "a blank buyer e-mail", where="buyer e-mail")
         return digest
 
-    def get_order(self, amazon_order_id: str) -> StoredOrder | None:
-        return orders.get_stored(self.session, self.connection_id, amazon_order_id)
+    def stored(self, amazon_order_ids: Sequence[str]) -> dict[str, StoredOrder]:
+        """The orders of these ids the connection already has (one query for a page)."""
+        return orders.get_stored_many(self.session, self.connection_id, amazon_order_ids)
 
-    # --- writes ------------------------------------------------------------------------------------
-
-    def insert_order(self, draft: OrderDraft, mapped: MappedOrder) -> str:
-        """Order, lines, address, customer, holds and the outbox row, in a savepoint (B1, B5, B10, B14)."""
-        now = self._now()
-        try:
-            with self.session.begin_nested():
-                mapping = order_mapping(mapped, self._customer_id(mapped.customer, now),
-                                        self.ship_methods.method_id(mapped.ship_method))
-                detail = orders.insert_order(self.session, self._store.box, connection_id=self.connection_id,
-                                             draft=storable(draft, mapped), mapping=mapping, now=now)
-                line_ids = {line.order_item_id: line.id for line in detail.lines}
-                holds.place_holds(self.session, [
-                    (line_ids[line.order_item_id], as_int(line.item_id), line.hold_quantity)
-                    for line in mapped.lines if line.hold_quantity > 0], now=now)
-                if mapped.send_to_warehouse:
-                    self._event(ORDER_CREATED, detail.order, now)
-        except DuplicateOrder:
-            raise AlreadyStored(draft.amazon_order_id) from None
-        return "created"
-
-    def prefetch(self, drafts: list[OrderDraft]) -> None:
-        """Read what mapping a page needs (listings, customers) in two queries instead of one per line."""
+    def prepare(self, drafts: Sequence[OrderDraft]) -> None:
+        """Read what mapping these drafts needs (listings, customers) in two queries, not one per line."""
         self.catalog.prefetch_channel_skus({line.sku for draft in drafts for line in draft.lines if line.sku})
         emails = {draft.buyer.email for draft in drafts if draft.buyer is not None and draft.buyer.email}
         hashes = {self._store.box.hash_email(normalize_email(email)) for email in emails}
         self.customers.prefetch({h for h in hashes if h is not None})
 
-    def stored_ids(self, amazon_order_ids: list[str]) -> set[str]:
-        """Which of these orders the connection has already (one query for a page)."""
-        return set(orders.get_stored_many(self.session, self.connection_id, amazon_order_ids))
+    # --- writes ------------------------------------------------------------------------------------
 
-    def insert_orders(self, batch: list[tuple[OrderDraft, MappedOrder]]) -> bool:
-        """A page of new orders as :meth:`insert_order` stores one, in one savepoint and a handful of
-        statements (``order_page``; B1, B5, B10, B14); also resolves their open error-log rows (B11).
+    def insert(self, batch: Sequence[tuple[OrderDraft, MappedOrder]]) -> dict[str, Outcome | DomainError]:
+        """Store new orders (B1, B5, B10, B11, B14): per Amazon order id ``CREATED``, ``ALREADY_STORED``
+        (a racing worker stored it first), or the ``DomainError`` of data the tables refuse.
 
-        All or nothing: False, with nothing written, when any order is stored already (a racing
-        worker) or refused by the tables; the caller then stores the page order by order.
+        The whole batch first, in one savepoint; order by order when it cannot be stored whole (see
+        the module's rules). An id listed twice is stored once, in its newest state. The error-log
+        rows of the orders created are resolved here, in one statement (B11).
         """
-        now = self._now()
+        planned = [Planned(draft, mapped, plan_insert(mapped)) for draft, mapped in _newest(batch)]
+        results: dict[str, Outcome | DomainError] = {}
+        if len(planned) > 1:
+            try:
+                with self.session.begin_nested():
+                    self._execute(planned, self._insert_rows)
+                results = dict.fromkeys((p.draft.amazon_order_id for p in planned), Outcome.CREATED)
+            except (DuplicateOrder, DomainError):
+                pass  # undone: order by order below, each with its own result
+        if not results:
+            for one in planned:
+                results[one.draft.amazon_order_id] = self._insert_one(one)
+        created = [key for key, result in results.items() if result is Outcome.CREATED]
+        if created:
+            error_log.resolve_keys(self.session, self.connection_id, ERROR_KIND, created, now=self._now())
+        return results
+
+    def _insert_one(self, one: Planned) -> Outcome | DomainError:
         try:
             with self.session.begin_nested():
-                order_page.insert_page(self.session, self._store.box, connection_id=self.connection_id,
-                                       ship_methods=self.ship_methods, batch=batch, now=now)
-                error_log.resolve_keys(self.session, self.connection_id, ERROR_KIND,
-                                       [draft.amazon_order_id for draft, _ in batch], now=now)
-        except (PageRefused, DomainError):
-            return False
-        return True
+                self._execute([one], self._insert_rows)
+        except DuplicateOrder:
+            return Outcome.ALREADY_STORED
+        except DomainError as exc:
+            return exc
+        return Outcome.CREATED
 
-    def update_order(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> str:
-        """Apply a newer Amazon state (B9, B10): "updated", "cancelled", or "unchanged" when a racing
-        worker already stored this state or a newer one."""
+    def _insert_rows(self, planned: Sequence[Planned], mappings: Sequence[OrderMapping]) -> dict[str, Written]:
+        rows = [(storable(p.draft, p.mapped), mapping) for p, mapping in zip(planned, mappings, strict=True)]
+        result = orders.insert_orders(self.session, self._store.box, connection_id=self.connection_id, batch=rows,
+                                      now=self._now(), records=False)
+        for error in result.rejected.values():
+            raise error
+        for amazon_id, existing_id in result.duplicates.items():
+            raise DuplicateOrder(self.connection_id, amazon_id, existing_id)
+        return {amazon_id: Written(order_id, amazon_id, orders.NEW_ORDER_VERSION, line_ids)
+                for amazon_id, (order_id, line_ids) in result.ids.items()}
+
+    def update(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> Outcome:
+        """Apply a newer Amazon state (B5, B9, B10, B14): ``UPDATED``, ``CANCELLED``, or ``UNCHANGED`` when
+        a racing worker already stored this state or a newer one. Raises the ``DomainError`` of data
+        the tables refuse (its savepoint undone)."""
         for attempt in (1, 2):
             current = orders.get_order(self.session, existing.order_id)
             if current is None or current.amazon_last_updated >= draft.last_updated:
-                return "unchanged"
+                return Outcome.UNCHANGED
+            plan = plan_update(order_state(current, holds.holds_by_order_item(self.session, current.id)), mapped)
             try:
                 with self.session.begin_nested():
-                    return self._apply(current, draft, mapped)
+                    self._execute([Planned(draft, mapped, plan)], self._update_row(current))
+                return plan.outcome
             except StaleOrder:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _apply(self, current: OrderRecord, draft: OrderDraft, mapped: MappedOrder) -> str:
-        now = self._now()
-        customer_id = None
-        if current.customer_id is None:  # e.g. imported Pending, without buyer data yet
-            customer_id = self._customer_id(mapped.customer, now)
-        # Once the warehouse has the order it keeps it: its cancellation must reach the warehouse too.
-        sent_before = current.send_to_warehouse
-        mapping = order_mapping(mapped, customer_id, self.ship_methods.method_id(mapped.ship_method),
-                                send_to_warehouse=mapped.send_to_warehouse or sent_before)
-        detail = orders.update_order(self.session, self._store.box, current.id, storable(draft, mapped), mapping,
-                                     expected_version=current.version, now=now)
-        order = detail.order
-        if mapped.cancelled:
-            if not current.cancelled:
-                holds.release_holds_for_order(self.session, current.id, now=now)
-                if sent_before:
-                    self._event(ORDER_CANCELLED, order, now)
-                return "cancelled"
-            return "updated"
-        if mapped.status in HOLDING:
+    def _update_row(self, current: OrderRecord) -> Callable[[Sequence[Planned], Sequence[OrderMapping]],
+                                                             dict[str, Written]]:
+        def write(planned: Sequence[Planned], mappings: Sequence[OrderMapping]) -> dict[str, Written]:
+            (one,), (mapping,) = planned, mappings
+            detail = orders.update_order(self.session, self._store.box, current.id, storable(one.draft, one.mapped),
+                                         mapping, expected_version=current.version, now=self._now())
+            order = detail.order
             line_ids = {line.order_item_id: line.id for line in detail.lines}
-            held = [(line_ids[line.order_item_id], as_int(line.item_id), line.hold_quantity)
-                    for line in mapped.lines if line.hold_quantity > 0 and line.order_item_id in line_ids]
-            holds.place_holds(self.session, held, now=now)  # new lines; existing holds stay as they are
-            if mapped.status in _NOTHING_SHIPPED:
-                for line in mapped.lines:
-                    if line.order_item_id in line_ids:  # Amazon cancelled some units: hold what is open
-                        holds.set_hold_quantity(self.session, line_ids[line.order_item_id], line.hold_quantity)
-        if mapped.send_to_warehouse and not sent_before:
-            self._event(ORDER_CREATED, order, now)  # Pending -> Unshipped: now the warehouse may ship it
-        if mapped.buyer_cancel_requested and not current.buyer_cancel_requested:
-            self._event(ORDER_CANCEL_REQUESTED, order, now)  # a person decides (B9)
-        return "updated"
+            return {order.amazon_order_id: Written(order.id, order.amazon_order_id, order.version, line_ids)}
+        return write
 
-    def _customer_id(self, customer: CustomerInstruction, now: datetime) -> int | None:
-        if customer.action is CustomerAction.MATCH:
-            return as_int(customer.customer_id)
-        if customer.action is CustomerAction.ANONYMOUS:
-            return None
-        if customer.email is None:
-            # No PII grant: nothing may be stored of the buyer, not even to match by (B13).
-            return None
-        record, _ = customers.insert_customer(self.session, self._store.box, email=customer.email,
-                                              name=customer.name, company=customer.company, now=now)
-        return record.id
-
-    def _event(self, topic: str, order: OrderRecord, now: datetime) -> None:
-        # Ids only (B13): the deliverer reads the order when it sends.
-        outbox.add_event(self.session, topic=topic, key=order.amazon_order_id, version=order.version,
-                         payload=event_payload(order.id, order.connection_id, order.amazon_order_id), now=now)
+    def _execute(self, planned: Sequence[Planned], write_rows: Callable[..., Mapping[str, Written]]) -> None:
+        execute(self.session, self._store.box, connection_id=self.connection_id, ship_methods=self.ship_methods,
+                planned=planned, write_rows=write_rows, now=self._now())
 
     # --- error log and watermark -------------------------------------------------------------------
 
@@ -228,19 +203,35 @@ class DbOrderTransaction:
         watermarks.set_watermark(self.session, self.connection_id, FLOW, value, now=self._now())
 
 
-class DbOrderStore:
-    """``domain.ports.OrderStore`` for one connection."""
+def _newest(batch: Sequence[tuple[OrderDraft, MappedOrder]]) -> list[tuple[OrderDraft, MappedOrder]]:
+    """Each Amazon order once, in its newest state (the later copy on a tie), in first-seen order."""
+    by_id: dict[str, tuple[OrderDraft, MappedOrder]] = {}
+    for draft, mapped in batch:
+        seen = by_id.get(draft.amazon_order_id)
+        if seen is None or seen[0].last_updated <= draft.last_updated:
+            by_id[draft.amazon_order_id] = (draft, mapped)
+    return list(by_id.values())
 
-    def __init__(self, store: Store, connection_id: int, *, now: Callable[[], datetime]) -> None:
+
+class DbOrderStore:
+    """``domain.ports.orders.OrderStore`` for one connection and one run.
+
+    ``settings`` are the connection's order-import settings, read once per run by the caller
+    (``load_order_settings``); the ship-method rules are read once per run too, by the first
+    transaction that needs them.
+    """
+
+    def __init__(self, store: Store, connection_id: int, settings: OrderImportSettings, *,
+                 now: Callable[[], datetime]) -> None:
         self.store = store
         self.connection_id = connection_id
+        self.settings = settings
         self._now = now
-        self._ship_rules: dict[str, dict] = {}  # read once per run (one store = one run)
+        self._ship_rules: dict[str, dict] = {}
 
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[DbOrderTransaction]:
         """A unit of work; ``read_only`` never writes and always rolls back (order preview, B12)."""
         with self.store.uow(read_only=read_only) as session:
-            record = connections.require_connection(session, self.connection_id)
-            settings = load_order_settings(record.settings, record.name)
-            yield DbOrderTransaction(self.store, session, self.connection_id, settings, self._now, self._ship_rules)
+            yield DbOrderTransaction(self.store, session, self.connection_id, self.settings, self._now,
+                                     self._ship_rules)

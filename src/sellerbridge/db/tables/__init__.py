@@ -9,16 +9,19 @@ from __future__ import annotations
 from ..meta import metadata
 from .catalog import channel_listings, holds, items, ship_method_rules, ship_methods, ship_rates, stock, warehouses
 from .connections import api_keys, connections
+from .documents import feed_submissions, report_requests
 from .jobs import jobs
-from .ops import error_log, outbox, sp_api_calls, sync_runs, watermarks
+from .ops import connection_marks, error_log, outbox, pending_fetches, sp_api_calls, sync_runs, watermarks
 from .orders import customers, order_addresses, order_lines, orders
 
 __all__ = [
     "api_keys",
     "channel_listings",
+    "connection_marks",
     "connections",
     "customers",
     "error_log",
+    "feed_submissions",
     "holds",
     "items",
     "jobs",
@@ -27,6 +30,8 @@ __all__ = [
     "order_lines",
     "orders",
     "outbox",
+    "pending_fetches",
+    "report_requests",
     "ship_method_rules",
     "ship_methods",
     "ship_rates",

@@ -2,6 +2,13 @@
 
 - ``watermarks``: one row per (connection, flow); written only in the transaction that stores what
   was read (B1, DESIGN.md section 5).
+- ``connection_marks``: moments a flow notes for another's rules (e.g. the push path's "an order was
+  deferred at" for the report backstop); not watermarks: nothing is read up to them.
+- ``sync_runs``: one row per run of a flow (H2): its counts, the items worth showing, and for a
+  stepping flow its ``state`` and when it continues (``resume_at``).
+- ``pending_fetches``: orders an ORDER_CHANGE named, waiting for ``getOrder`` (B1). The primary key
+  (connection, order) is the queueing lock and the table the bounded queue, shared by every web
+  replica; ``hint_at`` (the change's time) lets a fetch delete exactly what it served.
 - ``error_log``: UNIQUE (connection_id, kind, key): the same failing document seen again bumps
   ``count`` and ``last_seen`` instead of adding a row (H1). The payload is Amazon's document, which
   can carry buyer PII, so it is stored encrypted (``payload_enc``, B13).
@@ -14,6 +21,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -43,6 +51,29 @@ watermarks = Table(
     PrimaryKeyConstraint("connection_id", "flow"),
 )
 
+connection_marks = Table(
+    "connection_marks",
+    metadata,
+    Column("connection_id", Id, ForeignKey("connections.id"), nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("value", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("connection_id", "name"),
+)
+
+pending_fetches = Table(
+    "pending_fetches",
+    metadata,
+    Column("connection_id", Id, ForeignKey("connections.id"), nullable=False),
+    Column("amazon_order_id", String(64), nullable=False),
+    Column("hint_at", UtcDateTime, nullable=False),  # the newest change it stands for
+    Column("noted_at", UtcDateTime, nullable=False),  # first noted: oldest first, and the latency
+    Column("buyer_requested", Boolean, nullable=False),
+    Column("source", String(16), nullable=False),  # notification | reprocess
+    PrimaryKeyConstraint("connection_id", "amazon_order_id"),
+    Index(None, "connection_id", "noted_at"),
+)
+
 sync_runs = Table(
     "sync_runs",
     metadata,
@@ -55,6 +86,9 @@ sync_runs = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Column("counts", Json, nullable=True),
     Column("error", Text, nullable=True),
+    Column("state", Json, nullable=True),  # a stepping flow's state (resumed by the next step)
+    Column("items", Json, nullable=True),  # per-item results worth showing (errors, warnings)
+    Column("resume_at", UtcDateTime, nullable=True),  # a waiting run continues then
     one_of("status", RUN_STATUSES),
     Index(None, "connection_id", "flow", "created_at"),
 )

@@ -5,8 +5,10 @@
   outbox's de-duplication key).
 - Buyer data is PII (B13): names, address lines, phones, e-mails and gift messages are Fernet
   ciphertext (``*_enc``); customers are matched by ``email_hash``, a keyed HMAC of the normalised
-  e-mail, so matching works without the clear address. City, region, postal and country codes stay
-  clear: they route shipments and are not enough to identify a buyer.
+  e-mail, so matching works without the clear address. City, region and country codes stay clear:
+  they route shipments and identify nobody. The postal code is personal (``domain/common/pii.py``):
+  written only with the PII grant and erased by the purge, though not yet encrypted (a column of its
+  own would need a migration; noted in the issue's closing note).
 """
 
 from __future__ import annotations

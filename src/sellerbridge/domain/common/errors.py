@@ -4,7 +4,11 @@
   it becomes a reprocessable error-log row and the rest of the run goes on (B11, H1).
 - ``ConfigError``: the connection cannot work as configured (expired authorization, missing
   credentials); it stops the connection's syncs with a clear message (A4, A5).
-Amazon's own failures are ``sellerbridge.amazon.errors.AmazonError`` (retryable or not).
+- ``UpstreamError``: a system the hub calls failed the call as a whole (Amazon today; the warehouse and
+  the books later). ``retryable`` says whether running again later can help; ``retry_after`` is the
+  remote side's hint when it throttled (G1: never the hub's failure). Amazon's are
+  ``sellerbridge.amazon.errors.AmazonError`` and its subclasses; flows catch this base only, so that
+  ``sync/`` knows no wire layer.
 """
 
 from __future__ import annotations
@@ -25,3 +29,14 @@ class DomainError(Exception):
 
 class ConfigError(Exception):
     """The connection cannot run as configured; the message says what to do."""
+
+
+class UpstreamError(Exception):
+    """A remote call failed as a whole; see the module's rules."""
+
+    retryable: bool = False
+    retry_after: float | None = None
+
+    def summary(self) -> str:
+        """One line for a run's error and the operator (no secrets, no buyer data)."""
+        return str(self)

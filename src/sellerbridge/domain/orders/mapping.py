@@ -12,8 +12,8 @@ Rules:
   a hash: the e-mail itself is PII), else created; without an e-mail (no PII role, FBA) the order
   goes to the connection's anonymous Amazon customer.
 - PII (B13): only with the connection's grant does the mapped order keep the buyer's name and e-mail,
-  the recipient's name, address lines, postal code and phone, and gift messages; without it they are
-  dropped here, before anything is stored. City, region, country and company stay (not personal).
+  the recipient's personal address fields and gift messages (the one list: ``domain/common/pii.py``);
+  without it they are dropped here, before anything is stored. City, region, country and company stay.
 - Warehouse (B3, B8): an order goes to the warehouse when it is merchant-fulfilled, not imported as
   completed, and has something to ship now (Unshipped or PartiallyShipped). A Pending order is not
   sent yet (Amazon says not to ship it: it may still be cancelled); a cancelled one never.
@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from ..common.errors import DomainError
 from ..common.money import Money
+from ..common.pii import redact_address
 from .filters import ImportMode, OrderImportSettings, ProductCode
 from .model import Address, Fulfillment, OrderDraft, OrderLineDraft, OrderStatus, ServiceLevel
 
@@ -193,7 +194,7 @@ def map_order(draft: OrderDraft, settings: OrderImportSettings, catalog: Catalog
         ship_method=ship_method,
         service_level=draft.service_level,
         customer=_customer(draft, settings, customers, email_hash),
-        ship_to=ship_to if settings.pii_grant or ship_to is None else _without_pii(ship_to),
+        ship_to=ship_to if settings.pii_grant or ship_to is None else redact_address(ship_to),
         lines=lines,
         purchase_date=draft.purchase_date,
         last_updated=draft.last_updated,
@@ -273,7 +274,3 @@ def _customer(draft: OrderDraft, settings: OrderImportSettings, customers: Custo
     pii = settings.pii_grant
     return CustomerInstruction(CustomerAction.CREATE, email_hash=digest, email=buyer.email if pii else None,
                                name=buyer.name if pii else None, company=company)
-
-
-def _without_pii(address: Address) -> Address:
-    return replace(address, name=None, line1=None, line2=None, line3=None, postal_code=None, phone=None)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ..common.money import Money
+from ..common.pii import carries_address_pii
 
 
 class OrderStatus(StrEnum):
@@ -47,7 +49,7 @@ class ServiceLevel(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """A delivery address. Name, lines and phone are PII (B13)."""
+    """A delivery address. Name, lines, postal code and phone are PII (B13: ``domain/common/pii.py``)."""
 
     name: str | None
     line1: str | None
@@ -63,7 +65,8 @@ class Address:
 
     @property
     def has_pii(self) -> bool:
-        return any((self.name, self.line1, self.line2, self.line3, self.phone))
+        """Whether a personal field (the one list, B13) has a value."""
+        return carries_address_pii(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,9 @@ class OrderDraft:
     programs: tuple[str, ...] = field(default_factory=tuple)
     seller_order_id: str | None = None  # the merchant's own number for the order, when set on Amazon
     order_total: Money | None = None  # what the buyer pays (Amazon's grand total); None while Pending
+    # Amazon's document as read, opaque to the hub's rules: what the error log keeps when the order
+    # cannot be mapped (B11). Never compared, never shown (it may hold buyer data, B13).
+    source: Any = field(default=None, repr=False, compare=False)
 
     @property
     def buyer_cancel_requested(self) -> bool:

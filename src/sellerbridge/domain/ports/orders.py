@@ -1,22 +1,24 @@
-"""What the order flows need from the store and from Amazon, as protocols (DESIGN.md section 2).
+"""What the order flows need from Amazon and from the store, in the hub's own types (DESIGN.md section 2).
 
-``sync/`` depends on these; ``db/`` and ``amazon/`` implement them; ``bootstrap`` wires them. Keeping
-them here (stdlib typing only) lets flows be read and tested against the real implementations
-without importing either side.
+``sync/`` depends on these; ``amazon/`` (the gateway) and ``db/`` (``db/stores/orders.py``) implement
+them; ``bootstrap`` wires them. No wire dict crosses them: the gateway maps Amazon's payloads to
+:class:`~sellerbridge.domain.orders.model.OrderDraft` (or a :class:`MappingFailure` that keeps the
+payload for the error log, B11), so a flow never sees Amazon's field names, dataset names or status words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..common.errors import DomainError
+from ..orders.changes import Outcome
 from ..orders.filters import OrderImportSettings
 from ..orders.mapping import CatalogView, CustomerView, MappedOrder, ShipMethods
-from ..orders.model import OrderDraft
+from ..orders.model import Fulfillment, OrderDraft, OrderStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,67 +33,73 @@ class StoredOrder:
     cancelled: bool
 
 
-@dataclass(slots=True)
-class SearchPage:
-    """One page of searchOrders: raw order payloads, Amazon's window end, the token for more."""
+@dataclass(frozen=True, slots=True)
+class MappingFailure:
+    """An Amazon order the hub could not read (B11): the error, and Amazon's document for the error log."""
 
-    orders: list[dict[str, Any]]
-    window_end: datetime | None
-    next_token: str | None = None
-
-
-@dataclass(slots=True)
-class RunCounts:
-    fetched: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    cancelled: int = 0
-    errors: int = 0
-    pages: int = 0
-    calls: int = 0
-    skip_reasons: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}
+    amazon_order_id: str  # "<no orderId>" when even that is missing
+    error: DomainError
+    payload: Any = field(repr=False)  # Amazon's document: may hold buyer data, stored encrypted
 
 
-@dataclass(slots=True)
-class RunReport:
-    """How one run of a flow ended (H2): ``status`` is done, partial (some documents failed) or failed.
+Fetched = OrderDraft | MappingFailure
 
-    ``retryable`` tells a scheduler whether running again later can help (throttled, Amazon 5xx);
-    ``retry_after`` is Amazon's hint in seconds when it throttled. ``error`` never carries secrets or
-    buyer data.
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """One page of orders as Amazon listed them.
+
+    ``window_end`` is the end of the window Amazon used (the next watermark once every page is read);
+    ``latest_update`` the newest ``last_updated`` on the page (where a partial read is complete, as
+    pages come in update order); ``more`` whether another page follows.
     """
 
-    flow: str
-    connection_id: int | None
-    status: str
-    counts: RunCounts
-    run_id: int | None = None
-    error: str | None = None
-    retryable: bool = False
-    retry_after: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "done"
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (CLI ``--json``, REST)."""
-        return {"flow": self.flow, "connection_id": self.connection_id, "run_id": self.run_id,
-                "status": self.status, "error": self.error, "retryable": self.retryable,
-                "retry_after": self.retry_after, "counts": self.counts.as_dict()}
+    orders: list[Fetched]
+    window_end: datetime | None
+    latest_update: datetime | None = None
+    more: bool = False
 
 
-class AlreadyStored(Exception):
-    """Another worker stored this order first (the unique key held); re-read it and update instead."""
+@dataclass(frozen=True, slots=True)
+class OpenOrdersDocument:
+    """Amazon's unshipped merchant-fulfilled orders in one document (the actionable-orders report, G2).
+
+    ``left_out``: orders with a malformed row, ``(amazon order id, why)``; they go to the error log and
+    are read again with ``getOrder`` when reprocessed (B11). Report drafts carry no money.
+    """
+
+    drafts: list[OrderDraft]
+    left_out: list[tuple[str, str]]
+
+
+class OrderSource(Protocol):
+    """The Amazon side of order download (``amazon.gateway.AmazonGateway``)."""
+
+    #: How far Amazon's search index trails changes: a window may end no later than ``now - index_lag``.
+    index_lag: timedelta
+
+    def changed_orders(self, *, after: datetime, before: datetime, pii: bool) -> Iterator[OrderPage]:
+        """Orders changed in [after, before) (``lastUpdatedTime``), page by page; ``pii`` asks for buyer
+        and recipient data (only for a connection with the restricted role, B13)."""
+
+    def placed_orders(self, *, after: datetime, before: datetime, channels: Sequence[Fulfillment],
+                      statuses: Sequence[OrderStatus], pii: bool) -> Iterator[OrderPage]:
+        """Orders placed in [after, before) in these channels and statuses (the backlog, G2)."""
+
+    def get_order(self, amazon_order_id: str, *, pii: bool) -> Fetched:
+        """One order as it is now (no search lag)."""
+
+    def read_open_orders(self, document_id: str) -> OpenOrdersDocument:
+        """The actionable-orders report document (fetched with a Restricted Data Token: it holds PII)."""
 
 
 class OrderTransaction(Protocol):
-    """One database transaction of an order flow, for one connection; nothing is visible until commit."""
+    """One database transaction of an order flow for one connection; nothing is visible until commit.
+
+    ``insert`` and ``update`` write what the order-change rules plan (``domain/orders/changes.py``):
+    order, lines, address, customer, holds and outbox events, each order in a savepoint of its own, so
+    that an order the tables refuse, or one a racing worker stored first, undoes that order alone.
+    """
 
     settings: OrderImportSettings
     catalog: CatalogView
@@ -100,19 +108,20 @@ class OrderTransaction(Protocol):
 
     def email_hash(self, email: str) -> str: ...
 
-    def get_order(self, amazon_order_id: str) -> StoredOrder | None: ...
+    def stored(self, amazon_order_ids: Sequence[str]) -> dict[str, StoredOrder]:
+        """The orders of these ids the connection already has (one query for a page)."""
 
-    def insert_order(self, draft: OrderDraft, mapped: MappedOrder) -> str:
-        """Store a new order with lines, address, holds and outbox row, in a savepoint: "created".
+    def prepare(self, drafts: Sequence[OrderDraft]) -> None:
+        """Read ahead what mapping these drafts needs (listings, customers): a few queries, not one per line."""
 
-        Raises AlreadyStored when another worker stored it first.
-        """
+    def insert(self, orders: Sequence[tuple[OrderDraft, MappedOrder]]) -> dict[str, Outcome | DomainError]:
+        """Store new orders (batched inside); per Amazon order id ``CREATED``, ``ALREADY_STORED`` (a racing
+        worker stored it first: re-read it and update instead), or the ``DomainError`` of data the tables
+        refuse (error log, B11)."""
 
-    def update_order(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> str:
-        """Apply a newer Amazon state: "updated", or "cancelled" when it cancels the order (B9).
-
-        "unchanged" when a racing worker stored this state (or a newer one) meanwhile.
-        """
+    def update(self, existing: StoredOrder, draft: OrderDraft, mapped: MappedOrder) -> Outcome:
+        """Apply a newer Amazon state: ``UPDATED``, ``CANCELLED`` (B9), or ``UNCHANGED`` when a racing
+        worker stored this state or a newer one meanwhile."""
 
     def record_error(self, key: str, error: DomainError, payload: Any) -> None: ...
 
@@ -124,15 +133,5 @@ class OrderTransaction(Protocol):
 
 
 class OrderStore(Protocol):
-    def transaction(self) -> AbstractContextManager[OrderTransaction]: ...
-
-
-class OrderSource(Protocol):
-    """The Amazon side of order download (implemented by amazon.gateway.AmazonGateway)."""
-
-    def search_orders(self, *, last_updated_after: datetime | None = None, created_after: datetime | None = None,
-                      before: datetime | None = None, fulfillment_statuses: list[str] | None = None,
-                      fulfilled_by: list[str] | None = None, included_data: tuple[str, ...] = (),
-                      max_results: int = 100) -> Iterator[SearchPage]: ...
-
-    def get_order(self, order_id: str, included_data: tuple[str, ...] = ()) -> dict[str, Any]: ...
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[OrderTransaction]:
+        """A unit of work; ``read_only`` never writes and always rolls back (order preview, B12)."""

@@ -1,0 +1,45 @@
+"""The ORDER_CHANGE intake (B1): Amazon's notifications, posted by whatever reads the SQS queue.
+
+No API key: the URL carries the installation's secret token (``services/intake.py``). The answer is
+202 at once; the notified orders are fetched by the connection's ``orders_fetch`` job, asked of the
+runtime here (nothing runs in the web process). Not an ORDER_CHANGE: 400 with the reason. Unknown
+seller: 202, ignored.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ...jobs import manage
+from ...services import intake as service
+from ..deps import get_hub
+
+router = APIRouter(tags=["intake"])
+MAX_NOTIFICATION_BYTES = 256 * 1024  # Amazon's notifications are a few KB; refuse anything huge
+
+
+@router.post("/intake/amazon/{token}", status_code=202)
+async def intake(request: Request, token: str) -> JSONResponse:
+    """An ORDER_CHANGE notification (raw, or wrapped by SQS/SNS): 202 at once (B1)."""
+    if not service.token_matches(request.app.state.intake_token, token):
+        raise HTTPException(404, "not found")
+    body = await request.body()
+    if len(body) > MAX_NOTIFICATION_BYTES:
+        raise HTTPException(413, "notification too large")
+    try:
+        hint = service.read_notification(body)
+    except service.NotificationRefused as exc:
+        raise HTTPException(400, f"not an ORDER_CHANGE notification: {exc}") from None
+    outcome = await run_in_threadpool(_submit, request, hint)
+    return JSONResponse({"accepted": True, "amazon_order_id": hint.amazon_order_id, **outcome.as_dict()},
+                        status_code=202)
+
+
+def _submit(request: Request, hint: service.ChangeHint) -> service.IntakeOutcome:
+    hub = get_hub(request)
+    outcome = service.submit(hub, hint)
+    for connection_id in outcome.fetch:
+        manage.request_run(hub, "orders_fetch", connection_id, queue=request.app.state.queue)
+    return outcome

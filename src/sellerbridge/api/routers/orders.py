@@ -1,0 +1,29 @@
+"""/api/orders (B1, B13, I2): orders as stored; buyer data only for keys with view_pii."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from ...db.repositories.api_keys import ApiKeyRecord
+from ...services import orders as service
+from ..deps import can_view_pii, get_hub, viewer
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+@router.get("", dependencies=[Depends(viewer)])
+def list_orders(request: Request, connection: str | None = None, status: list[str] = Query([]),
+                fulfillment: str | None = None, limit: int = Query(50, ge=1, le=500),
+                offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    return service.list_orders(get_hub(request), connection=connection, statuses=status, fulfillment=fulfillment,
+                               limit=limit, offset=offset)
+
+
+@router.get("/{ref}")
+def get_order(request: Request, ref: str, connection: str | None = None,
+              key: ApiKeyRecord = Depends(viewer)) -> dict[str, Any]:
+    """One order; buyer data only for keys with view_pii, masked otherwise (B13)."""
+    return service.show_order(get_hub(request), ref, connection=connection, with_pii=can_view_pii(key),
+                              actor=f"api-key:{key.name}")

@@ -1,0 +1,38 @@
+"""The PII purge's store (``domain.ports.pii.PiiStore``, B13): each batch its own transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..repositories import customers, pii
+from ..repositories import orders as order_repo
+from ..store import Store
+
+
+class DbPiiStore:
+    def __init__(self, store: Store, *, retention_days: int) -> None:
+        self._store = store
+        self.retention_days = retention_days
+
+    def orders_due(self, *, shipped_before: datetime, limit: int) -> list[int]:
+        with self._store.uow(read_only=True) as session:
+            return order_repo.order_ids_due_for_pii_purge(session, shipped_before=shipped_before, limit=limit)
+
+    def count_due(self, *, shipped_before: datetime) -> int:
+        with self._store.uow(read_only=True) as session:
+            return pii.count_orders_due_for_pii_purge(session, shipped_before=shipped_before)
+
+    def purge_orders(self, order_ids: list[int], *, now: datetime) -> list[int]:
+        with self._store.uow() as session:
+            for order_id in order_ids:
+                order_repo.purge_pii(session, order_id, now=now)
+            return pii.customer_ids_of_orders(session, order_ids)
+
+    def customers_without_pii_orders(self, customer_ids: list[int]) -> list[int]:
+        with self._store.uow(read_only=True) as session:
+            return pii.customers_without_pii_orders(session, customer_ids)
+
+    def purge_customers(self, customer_ids: list[int], *, now: datetime) -> None:
+        with self._store.uow() as session:
+            for customer_id in customer_ids:
+                customers.purge_customer_pii(session, customer_id, now=now)

@@ -1,0 +1,48 @@
+"""Flow ``orders_fetch``: ``getOrder`` for the orders ORDER_CHANGE notifications named (B1 push path, B11).
+
+The intake (``services/intake.py``, in any web replica) writes one ``pending_fetches`` row per order
+and asks the runtime for this job; the job's lease makes it one fetcher per connection. A run takes up
+to :data:`FETCHES_PER_RUN` rows, oldest first, reads each order with ``getOrder`` (no search lag: the
+order as it is now) and stores it (``sync/order_import.py``), then removes the row, unless a newer
+change was noted meanwhile: then the row waits for one more fetch. Rows left when the run ends make
+it ask to run again at once. An error-log reprocess (B11) is a row of its own (source ``reprocess``).
+
+A failed ``getOrder`` fails the run (retryable as Amazon says); the rows stay and the next run serves
+them, so nothing is lost, and the poll remains the backstop for a lost notification.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..domain.common.results import RunReport
+from ..domain.ports.runs import FlowContext
+from .order_import import ORDER_COUNTS, store_orders
+from .runs import Flow, RunContext, record_run
+
+# A minute of getOrder (0.5 calls/s after its burst of 30): the job ends often enough for the
+# runtime to run other connections' jobs in between, and reports progress with each end.
+FETCHES_PER_RUN = 30
+
+FLOW = Flow("orders_fetch", every=None, counts=ORDER_COUNTS,
+            about="getOrder for the orders notifications named and for reprocessed errors (B1, B11)")
+
+
+def run(ctx: FlowContext, connection_id: int | None) -> RunReport:
+    assert connection_id is not None
+    return record_run(ctx, FLOW, connection_id, fetch_pending)
+
+
+def fetch_pending(run: RunContext) -> datetime | None:
+    """Serve the waiting fetches; the moment to run again (now) when some are left."""
+    pii = run.settings.pii_grant
+    for pending in run.fetches.take(FETCHES_PER_RUN):
+        fetched = run.amazon.get_order(pending.amazon_order_id, pii=pii)
+        run.tally.add("calls")
+        with run.orders.transaction() as tx:
+            store_orders(tx, [fetched], run.tally)
+        run.fetches.done(pending)
+        run.checkpoint()
+    if run.fetches.waiting():
+        return run.now() + timedelta(seconds=0)
+    return None
