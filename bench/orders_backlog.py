@@ -33,7 +33,7 @@ from typing import Any
 
 from tests.adapters.sdk_clients import community_client
 from tests.flows.support import RemoteSandboxClock, seed_hub
-from tests.support.flows import backfill_orders
+from tests.support.flows import run_backlog
 from tests.support.sandbox import Sandbox, SellerCreds, live_server
 
 from sellerbridge.bootstrap import build_hub
@@ -86,7 +86,7 @@ def run_sellerbridge(sandbox: Sandbox, base_url: str, clock: RemoteSandboxClock,
     try:
         connection_id = seed_hub(hub, sandbox, base_url, creds)
         start, wall = clock.now(), time.perf_counter()
-        report = backfill_orders(hub, connection_id)
+        report = run_backlog(hub, connection_id)
         simulated = (clock.now() - start).total_seconds()
         wall = time.perf_counter() - wall
         assert report.status == "done", report.error

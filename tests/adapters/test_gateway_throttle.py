@@ -204,7 +204,7 @@ def test_g1_a_call_less_urgent_than_its_operation_waits_while_the_usual_callers_
     with make_gateway(sandbox, base, creds, buckets=buckets, clock=clock) as gateway:
         gateway.get_order(order_id)  # the order sync, getOrder's usual caller: goes at once (9 left)
         assert clock.slept == 0
-        gateway._call("getOrder", order_id, priority="low")  # a backfill leaves 15 for it: waits for 16
+        gateway._call("getOrder", order_id, priority="low")  # a backlog import leaves 15 for it: waits for 16
     assert 14 <= clock.slept <= 14.5  # (16 - 9) tokens at 0.5 per second, plus the gateway's margin
     assert throttled(sandbox, creds.seller_id, "getOrder") == 0
 

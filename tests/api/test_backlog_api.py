@@ -8,7 +8,7 @@ import pytest
 from sellerbridge.jobs.scheduler import tick
 from tests.api.conftest import h, wait_for
 from tests.flows.support import World
-from tests.support.flows import BACKLOG_FLOW, backfill_orders
+from tests.support.flows import BACKLOG_FLOW, run_backlog
 
 pytestmark = pytest.mark.server
 
@@ -63,7 +63,7 @@ def test_g2_h2_operator_starts_the_backlog_import_and_reads_its_run_report(api, 
 
 def test_g2_the_backlog_endpoint_resumes_an_interrupted_run(api, world: World) -> None:
     ids = _open_orders(world, 20)
-    interrupted = backfill_orders(world.hub, world.connection_id, max_steps=1)  # report requested, then "killed"
+    interrupted = run_backlog(world.hub, world.connection_id, max_steps=1)  # report requested, then "killed"
 
     r = api.post(f"/api/connections/{world.connection_id}/backlog", headers=h(api, "operator"))
 

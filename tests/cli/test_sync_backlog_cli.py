@@ -12,7 +12,7 @@ import pytest
 
 from sellerbridge.services import connections
 from tests.flows.support import World
-from tests.support.flows import BACKLOG_FLOW, backfill_orders
+from tests.support.flows import BACKLOG_FLOW, run_backlog
 
 pytestmark = pytest.mark.server
 
@@ -55,7 +55,7 @@ def test_g2_h2_sync_backlog_imports_the_open_orders_and_prints_the_run_summary(c
 
 def test_g2_sync_backlog_resumes_an_interrupted_run_with_the_same_report(cli, world: World) -> None:
     ids = _open_orders(world, mfn=20, fba=5)
-    interrupted = backfill_orders(world.hub, world.connection_id, max_steps=1)  # report requested, then "killed"
+    interrupted = run_backlog(world.hub, world.connection_id, max_steps=1)  # report requested, then "killed"
     assert interrupted.status == "waiting"  # the run stays open while Amazon prepares the report
 
     r = cli("sync", "backlog", "--connection", "us-main")
@@ -93,3 +93,27 @@ def test_a5_sync_backlog_of_a_disabled_connection_fails_with_exit_1_and_an_unkno
     assert data["status"] == "failed" and "disabled" in data["error"] and data["retryable"] is False
     assert world.stored_ids() == [] and world.calls("createReport") == 0
     assert cli("sync", "backlog", "--connection", "nope").exit_code == 2
+
+
+def test_g2_sync_backlog_against_a_report_that_never_finishes_ends_with_a_message_and_a_resumable_run(
+        cli, world: World) -> None:
+    """No command hangs (issue 8): the report's deadline ends the run; running the command again resumes it."""
+    ids = _open_orders(world, mfn=6, fba=2)
+    world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 10 ** 9}).raise_for_status()
+
+    r = cli("sync", "backlog", "--connection", "us-main")
+
+    assert r.exit_code == 1, r.output
+    text = " ".join(r.output.split())
+    assert "still queued at Amazon" in text and "gave up after 2 requests" in text
+    assert "run `sellerbridge sync backlog --connection us-main` again" in text  # nothing is lost
+    [run] = _backlog_runs(world)
+    assert run.status == "failed" and run.state["resumable"] is True
+
+    world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 60}).raise_for_status()
+    again = cli("sync", "backlog", "--connection", "us-main", "--json")
+
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.stdout)
+    assert data["run_id"] == run.id and data["resumed"] is True and data["status"] == "done"
+    assert sorted(world.stored_ids()) == sorted(ids)

@@ -1,10 +1,11 @@
 """Two web replicas receiving the same notifications make one ``getOrder`` per change (B1, G1; issue 8).
 
-Real processes: the served sandbox (time-scaled), two ``sellerbridge web`` processes and one
-``sellerbridge worker`` on a real PostgreSQL (a schema of its own) and a real Redis queue (a name of
-its own). The sandbox delivers each ORDER_CHANGE notification to a loopback stand-in for the SQS
-queue, which posts it to BOTH web processes at once (what SQS's at-least-once delivery and a load
-balancer in front of several replicas come to). Each replica writes pending-fetch rows (the unique key
+Real processes: the served sandbox (time-scaled), two ``sellerbridge web`` processes, one ``sellerbridge
+worker`` and the ``sellerbridge scheduler`` (it queues a job that is due again when its run ends: a fetch
+asked for while the connection's fetch was running) on a real PostgreSQL (a schema of its own) and a real
+Redis queue (a name of its own). The sandbox delivers each ORDER_CHANGE notification to a loopback stand-in
+for the SQS queue, which posts it to BOTH web processes at once (what SQS's at-least-once delivery and a
+load balancer in front of several replicas come to). Each replica writes pending-fetch rows (the unique key
 is the queueing lock, shared through the database) and asks the runtime for the connection's
 ``orders_fetch`` job; nothing runs in the web processes. Then:
 
@@ -33,6 +34,7 @@ from sellerbridge.bootstrap import build_hub
 from sellerbridge.cli.sandbox_queue import route_sandbox_queue
 from sellerbridge.db.crypto import generate_key
 from sellerbridge.db.engine import migrate
+from sellerbridge.jobs import manage
 from sellerbridge.services import notifications
 from sellerbridge.settings import Settings
 from tests.support import fleet
@@ -127,11 +129,14 @@ def _scenario(tmp_path: Path, sandbox: ServedSandbox, database_url: str, queue: 
             for seller in sellers:  # the real path: destination, subscription, the sandbox's queue routed
                 notifications.subscribe(hub, seller.connection_id, sqs_arn=ARN, destination_name="replicas",
                                         destination_url=f"{fan_out_url}/queue", route_queue=route_sandbox_queue)
+                for flow in ("orders", "orders_backstop"):  # push only: no poll, no report to find orders
+                    manage.set_schedule(hub, flow, seller.connection_id, enabled=False)
         finally:
             hub.close()
         procs += [hub_command(f"web-{n}", "web", "--port", str(port), env=env(f"web-{n}"), log_dir=logs)
                   for n, port in enumerate(ports)]
         procs.append(hub_command("worker", "worker", "--threads", "4", env=env("worker"), log_dir=logs))
+        procs.append(hub_command("scheduler", "scheduler", env=env("scheduler"), log_dir=logs))
         for proc in procs:
             proc.start()
         for url in replicas:
@@ -145,11 +150,12 @@ def _scenario(tmp_path: Path, sandbox: ServedSandbox, database_url: str, queue: 
             created[seller.seller_id] = r.json()["order_ids"]
         engine = create_engine(database_url, poolclass=NullPool)
         try:
-            assert wait_for(lambda: _stored(engine) == SELLERS * ORDERS, timeout=120, every=0.5), _stored(engine)
+            assert wait_for(lambda: _stored(engine) == SELLERS * ORDERS, timeout=120, every=0.5), \
+                _diagnosis(engine, fan_out, procs)
             for seller in sellers:  # a second change of some orders
                 for order_id in created[seller.seller_id][:CANCELLED]:
                     r = sandbox.http.post(f"/_sandbox/sellers/{seller.seller_id}/orders/{order_id}/cancel",
-                                          json={"by": "SELLER"})
+                                          json={"by": "AMAZON"})
                     assert r.status_code == 200, r.text
             assert wait_for(lambda: _cancelled(engine) == SELLERS * CANCELLED, timeout=120, every=0.5), \
                 _cancelled(engine)
@@ -177,6 +183,20 @@ def _scenario(tmp_path: Path, sandbox: ServedSandbox, database_url: str, queue: 
         for proc in procs:
             code = proc.stop(60)
             assert code == 0, f"{proc.name} exited {code} on SIGTERM:\n{proc.tail()}"
+
+
+def _diagnosis(engine, fan_out: FanOut, procs: list[Proc]) -> str:
+    with engine.connect() as conn:
+        runs = list(conn.execute(text("SELECT flow, status, error, COUNT(*) FROM sync_runs "
+                                      "GROUP BY flow, status, error")))
+        waiting = conn.execute(text("SELECT COUNT(*) FROM pending_fetches")).scalar_one()
+        jobs = list(conn.execute(text("SELECT key, last_status, last_error, next_run_at, queued_at, lease_owner "
+                                      "FROM jobs")))
+    with fan_out.lock:
+        notes, answers = len(fan_out.notes), _outcomes(fan_out.answers)
+    tails = "\n".join(f"--- {p.name}\n{p.tail(15)}" for p in procs)
+    return (f"stored {_stored(engine)}; {notes} notifications, answers {answers}; {waiting} fetches waiting; "
+            f"runs {runs}; jobs {jobs}\n{tails}")
 
 
 def _answers(url: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from sellerbridge.sync.orders_backlog import BACKLOG_REPORT
-from tests.support.flows import BACKLOG_FLOW, backfill_orders, fetch_orders, sync_orders
+from tests.support.flows import BACKLOG_FLOW, fetch_orders, run_backlog, sync_orders
 
 pytestmark = pytest.mark.server
 
@@ -31,7 +31,7 @@ def _calls(world) -> dict[str, int]:
 def test_g2_a_backlog_of_600_open_orders_is_stored_once_actionable_in_a_handful_of_calls(world):
     mfn, fba = _open_orders(world)
 
-    report = backfill_orders(world.hub, world.connection_id)
+    report = run_backlog(world.hub, world.connection_id)
 
     assert report.status == "done", report.error
     stored = world.stored_ids()
@@ -70,13 +70,13 @@ def test_g2_a_backlog_of_600_open_orders_is_stored_once_actionable_in_a_handful_
 def test_g2_a_backlog_interrupted_after_the_report_was_requested_resumes_with_the_same_report(world):
     mfn, fba = _open_orders(world, total=200)
 
-    first = backfill_orders(world.hub, world.connection_id, max_steps=1)  # the report requested, then "killed"
+    first = run_backlog(world.hub, world.connection_id, max_steps=1)  # the report requested, then "killed"
     assert first.status == "waiting" and first.resume_at is not None
     [run] = [r for r in world.runs() if r.flow == BACKLOG_FLOW]
     report_id = run.state["request_id"]
     assert report_id and run.status == "running" and run.state["phase"] == "report"
 
-    resumed = backfill_orders(world.other_hub(), world.connection_id)  # another process, the same database
+    resumed = run_backlog(world.other_hub(), world.connection_id)  # another process, the same database
 
     assert resumed.status == "done", resumed.error
     assert resumed.run_id == run.id
@@ -90,7 +90,7 @@ def test_g2_a_backlog_interrupted_after_the_report_was_requested_resumes_with_th
 
 def test_g2_the_next_regular_poll_after_the_backlog_only_fills_the_money(world):
     mfn, fba = _open_orders(world, total=150)
-    assert backfill_orders(world.hub, world.connection_id).status == "done"
+    assert run_backlog(world.hub, world.connection_id).status == "done"
     unpriced = world.rows("SELECT COUNT(*) FROM orders WHERE order_total IS NULL")[0][0]
     assert unpriced == len(mfn)  # the report has no money
     watermark = world.rows("SELECT value FROM watermarks WHERE flow = 'orders'")
@@ -115,7 +115,7 @@ def test_g2_the_next_regular_poll_after_the_backlog_only_fills_the_money(world):
 def test_g2_a_report_order_whose_api_time_equals_its_purchase_date_still_gets_its_money(world):
     [order_id] = world.create_orders(1, status="Unshipped", fba=False)
     world.past_search_lag()
-    assert backfill_orders(world.hub, world.connection_id).status == "done"
+    assert run_backlog(world.hub, world.connection_id).status == "done"
     assert world.stored(order_id).order_total is None
     amazon = world.amazon_orders()[order_id]
     assert amazon["last_updated"] == amazon["purchase_date"], "Amazon has not changed the order since"
@@ -129,10 +129,10 @@ def test_g2_a_report_order_whose_api_time_equals_its_purchase_date_still_gets_it
 
 def test_g2_a_backlog_run_again_changes_nothing(world):
     mfn, fba = _open_orders(world, total=100)
-    assert backfill_orders(world.hub, world.connection_id).status == "done"
+    assert run_backlog(world.hub, world.connection_id).status == "done"
     events = world.events()
 
-    again = backfill_orders(world.hub, world.connection_id)
+    again = run_backlog(world.hub, world.connection_id)
 
     assert again.status == "done" and again.counts["created"] == 0
     assert world.events() == events
@@ -144,7 +144,7 @@ def test_b13_without_the_pii_grant_the_backlog_reads_search_pages_only_and_store
     world = make_world(order_settings={"pii_grant": False})
     mfn, fba = _open_orders(world, total=100)
 
-    report = backfill_orders(world.hub, world.connection_id)
+    report = run_backlog(world.hub, world.connection_id)
 
     assert report.status == "done", report.error
     assert sorted(world.stored_ids()) == sorted(mfn + fba)
@@ -161,7 +161,7 @@ def test_g2_a_report_amazon_never_finishes_ends_the_backlog_run_with_a_message_w
     assert r.status_code == 200, r.text
     started = world.hub.now()
 
-    report = backfill_orders(world.hub, world.connection_id)
+    report = run_backlog(world.hub, world.connection_id)
 
     assert report.status == "failed" and not report.retryable
     waited = world.hub.now() - started
@@ -177,7 +177,7 @@ def test_g2_a_report_amazon_never_finishes_ends_the_backlog_run_with_a_message_w
     assert run.status == "failed" and run.state["resumable"] is True
 
     world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 60})  # Amazon recovers
-    resumed = backfill_orders(world.hub, world.connection_id)
+    resumed = run_backlog(world.hub, world.connection_id)
 
     assert resumed.status == "done", resumed.error
     assert resumed.run_id == run.id and resumed.resumed  # the same run, resumed

@@ -163,3 +163,28 @@ def test_g2_a_report_run_cut_short_is_resumed_by_another_process_with_the_same_r
     assert run.status == "done" and run.counts["created"] == 3
     fetch_orders(world.hub, world.connection_id, world.stored_ids())  # the API version fills the money
     world.assert_consistent()
+
+
+def test_g2_a_backstop_report_stuck_at_amazon_fails_its_run_by_the_deadline_and_the_next_report_is_asked_anew(world):
+    world.create_orders(3, status="Unshipped", fba=False)
+    world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 10 ** 9}).raise_for_status()
+    first = backstop_tick(world.hub, world.connection_id, force=True)
+    assert first is not None and first.status == "waiting"
+    reports = [first]
+    while reports[-1] is not None and reports[-1].status == "waiting":  # as the runtime runs the job
+        world.advance(BACKSTOP_REPORT.check_every.total_seconds())
+        reports.append(backstop_tick(world.hub, world.connection_id))
+
+    stuck = reports[-1]
+    assert stuck is not None and stuck.status == "failed" and "still queued at Amazon" in stuck.error
+    assert len(reports) <= BACKSTOP_REPORT.deadline / BACKSTOP_REPORT.check_every + 2  # by its deadline
+    assert world.calls("createReport") == 1 and world.calls("cancelReport") == 1  # one attempt, then given up
+    assert not [r for r in world.runs() if r.flow == REPORT_FLOW][-1].state["resumable"]  # that run is over
+
+    world.sandbox.http.post("/_sandbox/config", json={"report_queue_seconds": 60}).raise_for_status()
+    after = backstop_tick(world.hub, world.connection_id, force=True)  # the next report: a new request
+    assert after is not None and after.status == "waiting" and world.calls("createReport") == 2
+    world.advance(FIRST_CHECK_AFTER + 1)
+    done = _drive_report(world)[-1]
+    assert done.status == "done" and done.counts["created"] == 3, done
+    world.assert_consistent()

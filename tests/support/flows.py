@@ -26,9 +26,23 @@ from sellerbridge.sync.runs import RunContext, record_run
 ORDERS, FETCH, BACKLOG, BACKSTOP = "orders", "orders_fetch", "orders_backlog", "orders_backstop"
 SYNC_FLOW, BACKLOG_FLOW = ORDERS, BACKLOG
 
-__all__ = ["BACKLOG", "BACKLOG_FLOW", "BACKSTOP", "FETCH", "ORDERS", "SYNC_FLOW", "added_up", "backfill_orders",
-           "backstop_tick", "fetch_orders", "preview_order", "reprocess_error", "run_flow", "sync_orders",
-           "wait_until"]
+__all__ = [
+    "BACKLOG",
+    "BACKLOG_FLOW",
+    "BACKSTOP",
+    "FETCH",
+    "ORDERS",
+    "SYNC_FLOW",
+    "added_up",
+    "backstop_tick",
+    "fetch_orders",
+    "preview_order",
+    "reprocess_error",
+    "run_backlog",
+    "run_flow",
+    "sync_orders",
+    "wait_until",
+]
 
 
 def run_flow(hub: Hub, name: str, connection_id: int | None) -> RunReport | None:
@@ -67,7 +81,7 @@ def reprocess_error(hub: Hub, error_id: int) -> RunReport:
     return report
 
 
-def backfill_orders(hub: Hub, connection_id: int, *, max_steps: int | None = None) -> RunReport:
+def run_backlog(hub: Hub, connection_id: int, *, max_steps: int | None = None) -> RunReport:
     """Run the backlog flow step after step, waiting on the hub's clock while Amazon prepares the report;
     ``max_steps`` stops early with the run left waiting (what a killed worker leaves behind)."""
     steps = 0

@@ -18,7 +18,7 @@ from sellerbridge.sync.runs import RESUMABLE, Flow, record_run
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FLOW = Flow("sample", every=timedelta(minutes=2), counts=("created", "errors"))
-STEPPING = Flow("stepping", every=None, counts=("created", "errors"), resumes=True)
+STEPPING = Flow("stepping", every=None, counts=("created", "errors"), resumes=True, resume_failed=True)
 
 
 class Clock:

@@ -5,7 +5,8 @@ are requests to the runtime (``jobs.manage``), answered at once with the run's i
 process's Huey, as ``sellerbridge run`` and ``sellerbridge web`` pass it) a requested job is queued at
 once instead of at the scheduler's next tick.
 
-Errors map to statuses in one place: ConfigError 400 (409 for a taken name), not found 404,
+Errors map to statuses in one place, by the domain's families (``domain/common/errors.py``), so the API
+knows no store: ConfigError 400, Conflict (a taken name, A1) 409, NotFound and any LookupError 404,
 OAuthError 400. Nothing in an answer or a log carries a secret (A3).
 """
 
@@ -16,8 +17,7 @@ from fastapi.responses import JSONResponse
 from huey import Huey
 
 from ..bootstrap import Hub
-from ..db.errors import DuplicateConnection, DuplicateName, NotFound
-from ..domain.common.errors import ConfigError
+from ..domain.common.errors import ConfigError, Conflict, NotFound
 from ..services.intake import intake_token
 from ..services.oauth import OAuthError
 from .routers import connections, errors, health, intake, jobs, keys, orders, public, runs
@@ -40,8 +40,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
 
     app.add_exception_handler(ConfigError, handler(400))
     app.add_exception_handler(OAuthError, handler(400))
-    app.add_exception_handler(DuplicateConnection, handler(409))
-    app.add_exception_handler(DuplicateName, handler(409))
+    app.add_exception_handler(Conflict, handler(409))
     app.add_exception_handler(NotFound, handler(404))
     app.add_exception_handler(LookupError, handler(404))
     for module in (connections, runs, orders, errors, keys, jobs, intake, public, health):

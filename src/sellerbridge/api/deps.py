@@ -12,8 +12,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader
 
 from ..bootstrap import Hub
-from ..db.repositories.api_keys import ApiKeyRecord
 from ..services import api_keys
+from ..services.api_keys import ApiKey
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="sellerbridge api-key create")
 
@@ -22,10 +22,10 @@ def get_hub(request: Request) -> Hub:
     return request.app.state.hub
 
 
-def require(level: str) -> Callable[..., ApiKeyRecord]:
+def require(level: str) -> Callable[..., ApiKey]:
     """A dependency admitting keys with at least ``level``."""
 
-    def dependency(request: Request, key: str | None = Depends(api_key_header)) -> ApiKeyRecord:
+    def dependency(request: Request, key: str | None = Depends(api_key_header)) -> ApiKey:
         record = api_keys.authenticate(get_hub(request), key)
         if record is None:
             raise HTTPException(401, "a valid API key is required in the X-API-Key header",
@@ -37,7 +37,7 @@ def require(level: str) -> Callable[..., ApiKeyRecord]:
     return dependency
 
 
-def can_view_pii(key: ApiKeyRecord) -> bool:
+def can_view_pii(key: ApiKey) -> bool:
     return api_keys.VIEW_PII in key.roles
 
 

@@ -11,8 +11,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..amazon.regions import ConnectionEndpoints
-from ..db.repositories.connections import KEEP
 from ..services import connections as service
 from ..services import oauth
 from ..services.orders import parse_status
@@ -102,7 +100,7 @@ def add(
 ) -> None:
     """Add a connection (A1). Secrets are read from env vars or hidden prompts, never printed (A3)."""
     if sandbox:
-        endpoints = ConnectionEndpoints.local_sandbox(sandbox)
+        endpoints = service.local_sandbox_endpoints(sandbox)
         api_base_url, lwa_token_url = endpoints.api_base_url, endpoints.lwa_token_url
     secret = read_secret(client_secret_env, "LWA client secret", required=True)
     token = None if oauth_later else read_secret(refresh_token_env, "Refresh token (empty: authorize by OAuth later)",
@@ -204,7 +202,7 @@ def update(
 ) -> None:
     """Change credentials, endpoints or order settings; the cached gateway is dropped."""
     def url(value: str | None) -> Any:
-        return KEEP if value is None else (None if value in ("", "default") else value)
+        return service.KEEP if value is None else (None if value in ("", "default") else value)
 
     kwargs: dict[str, Any] = {"api_base_url": url(api_base_url), "lwa_token_url": url(lwa_token_url)}
     if new_name:

@@ -2,7 +2,8 @@
 error-to-exit-code mapping, JSON output and secret input.
 
 Exit codes (scripts and cron rely on them): 0 done; 1 the action failed (test failed, sync failed,
-Amazon refused); 2 bad usage or configuration; 3 not found; 4 partial (some documents went to the
+Amazon refused); 2 bad usage or configuration, or a taken name (``Conflict``); 3 not found (any
+``LookupError``, the domain's ``NotFound`` included); 4 partial (some documents went to the
 error log). Secrets are read from an environment variable or a hidden prompt, never echoed.
 """
 
@@ -21,8 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..bootstrap import Hub, build_hub
-from ..db.errors import DuplicateConnection, DuplicateName, NotFound
-from ..domain.common.errors import ConfigError
+from ..domain.common.errors import ConfigError, Conflict
 from ..settings import Settings
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_PARTIAL = 1, 2, 3, 4
@@ -57,9 +57,9 @@ def handles_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, DuplicateConnection, DuplicateName) as exc:
+        except (ConfigError, Conflict) as exc:
             fail(str(exc), EXIT_CONFIG)
-        except (LookupError, NotFound) as exc:
+        except LookupError as exc:  # the domain's NotFound included
             fail(str(exc).strip("'\""), EXIT_NOT_FOUND)
 
     return wrapper  # type: ignore[return-value]

@@ -28,17 +28,15 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ..amazon.regions import marketplace
 from ..api.app import create_api
 from ..bootstrap import Hub, build_hub
-from ..db.repositories import catalog, shipping
-from ..db.repositories import jobs as job_repo
 from ..domain.orders.model import ServiceLevel
+from ..jobs import manage
 from ..jobs.queue import QUEUE_FILE, make_huey
 from ..jobs.scheduler import Scheduler
 from ..jobs.worker import Worker
 from ..sandbox.backend import Backend
-from ..services import api_keys, notifications, overview
+from ..services import api_keys, mappings, notifications, overview
 from ..services import connections as connection_service
 from ..settings import Settings
 from ..sync import orders as orders_flow
@@ -123,23 +121,21 @@ class DemoHub:
                 seller_id=s["seller_id"], api_base_url=self.sandbox_url,
                 lwa_token_url=f"{self.sandbox_url}/auth/o2/token", order_settings={"pii_grant": True})
             self.connections[record.name] = record.id
-        with self.hub.store.uow() as session:
-            items: dict[str, int] = {}
-            for listing in listings:
-                sku = listing["sku"]
-                if sku not in items:
-                    items[sku] = catalog.add_item(session, sku=f"INT-{sku}",
-                                                  description=f"Internal {listing.get('title') or sku}"[:200]).id
-            for connection_id in self.connections.values():
-                for sku, item_id in items.items():
-                    asin = next((x.get("asin") for x in listings if x["sku"] == sku), None)
-                    catalog.set_listing(session, connection_id=connection_id, amazon_sku=sku, asin=asin,
-                                        item_id=item_id)
-            ground = shipping.add_ship_method(session, code="UPS-GND", carrier="UPS", name="UPS Ground")
-            fast = shipping.add_ship_method(session, code="UPS-NDA", carrier="UPS", name="UPS Next Day Air")
-            for level in ServiceLevel:
-                method = fast if level in FAST_LEVELS else ground
-                shipping.add_rule(session, service_level=level.value, ship_method_id=method.id, priority=1)
+        items: dict[str, int] = {}  # the seller's SKU -> the internal item's id (B6)
+        for listing in listings:
+            sku = listing["sku"]
+            if sku not in items:
+                items[sku] = mappings.add_item(self.hub, sku=f"INT-{sku}",
+                                               description=f"Internal {listing.get('title') or sku}"[:200]).id
+        for connection_id in self.connections.values():
+            for sku, item_id in items.items():
+                asin = next((x.get("asin") for x in listings if x["sku"] == sku), None)
+                mappings.map_sku(self.hub, connection_id, sku, item=item_id, asin=asin)
+        ground = mappings.add_ship_method(self.hub, code="UPS-GND", carrier="UPS", name="UPS Ground")
+        fast = mappings.add_ship_method(self.hub, code="UPS-NDA", carrier="UPS", name="UPS Next Day Air")
+        for level in ServiceLevel:  # B7: every service level maps, so every order does
+            method = fast if level in FAST_LEVELS else ground
+            mappings.add_ship_rule(self.hub, service_level=level, ship_method=method.id, priority=1)
 
     def _subscribe(self) -> None:
         """Route the demo queue to the hub's intake and subscribe the seller to ORDER_CHANGE (B1): the
@@ -153,11 +149,11 @@ class DemoHub:
 
     def poll_line(self) -> str:
         """The last backstop poll of each connection, from the runtime's jobs table."""
-        with self.hub.store.uow(read_only=True) as session:
-            jobs = [j for j in job_repo.list_jobs(session) if j.flow == orders_flow.FLOW.name]
+        jobs = [j for j in manage.list_jobs(self.hub, ensure=False) if j["flow"] == orders_flow.FLOW.name]
         names = {cid: name.removeprefix("demo-") for name, cid in self.connections.items()}
-        done = [f"{names.get(j.connection_id, j.connection_id)} {j.last_finished_at:%H:%M:%S} {j.last_status}"
-                for j in jobs if j.last_finished_at is not None]
+        done = [f"{names.get(j['connection_id'], j['connection_id'])} "
+                f"{datetime.fromisoformat(j['last_finished_at']):%H:%M:%S} {j['last_status']}"
+                for j in jobs if j["last_finished_at"] is not None]
         return "; ".join(done) if done else "no poll yet"
 
     def stats(self) -> dict[str, Any]:
@@ -178,4 +174,4 @@ class DemoHub:
 
 
 def _country(marketplace_id: str) -> str:
-    return marketplace(marketplace_id).country.lower()
+    return connection_service.marketplace_country(marketplace_id).lower()

@@ -1,6 +1,13 @@
-"""``sellerbridge web``: serve the REST API (and the intake, OAuth callback, setup page) with uvicorn (I2)."""
+"""``sellerbridge web``: serve the REST API (and the intake, OAuth callback, setup page) with uvicorn (I2).
+
+SIGTERM / Ctrl-C end it gracefully with exit code 0: uvicorn finishes the requests under way, then
+raises the signal again for the handler it found; that handler is ours (a no-op), not Python's
+default, which would kill the process with the signal (exit -15 in a deployment's logs).
+"""
 
 from __future__ import annotations
+
+import signal
 
 import typer
 
@@ -20,4 +27,6 @@ def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         huey = make_huey(hub.settings)  # the runtime's queue: jobs asked for here, and the queue_depth metric
         api = create_api(hub, queue=huey)
         api.state.queue_depth = lambda: depth(huey)
-        uvicorn.run(api, host=host, port=port, log_level="info")
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
+        uvicorn.run(api, host=host, port=port, log_level="info")  # returns on SIGTERM / Ctrl-C

@@ -2,14 +2,15 @@
 
 Registered under ``connection`` (cli/connection.py). What is printed names Amazon's ids and the
 queue; the intake token shows masked and no secret is printed (A3). Exit 0 done, 1 Amazon or LWA
-refused (or the seller is subscribed to another queue), 2 configuration.
+refused (the domain's ``UpstreamError``, which Amazon's errors are; or the seller is subscribed to
+another queue), 2 configuration.
 """
 
 from __future__ import annotations
 
 import typer
 
-from ..amazon.errors import AmazonError
+from ..domain.common.errors import UpstreamError
 from ..services import notifications
 from . import context
 from .context import EXIT_FAILED, console, handles_errors, print_fields, print_json
@@ -31,7 +32,7 @@ def subscribe(
         try:
             result = notifications.subscribe(hub, name, sqs_arn=sqs_arn, destination_url=destination_url,
                                              route_queue=route_sandbox_queue)
-        except AmazonError as exc:  # AuthError included: the message names the cause, never a secret
+        except UpstreamError as exc:  # Amazon's, AuthError included: the message names the cause, never a secret
             context.fail(str(exc), EXIT_FAILED)
     if as_json:
         print_json(result.as_dict())
@@ -64,7 +65,7 @@ def unsubscribe(
     with context.hub() as hub:
         try:
             result = notifications.unsubscribe(hub, name, delete_destination=delete_destination)
-        except AmazonError as exc:
+        except UpstreamError as exc:
             context.fail(str(exc), EXIT_FAILED)
     if as_json:
         print_json(result.as_dict())

@@ -1,17 +1,19 @@
-"""Store errors that callers act on. Each names what clashed; none carries secrets or buyer data."""
+"""Store errors that callers act on. Each names what clashed; none carries secrets or buyer data.
+
+``NotFound`` is the domain's (``domain/common/errors.py``), re-exported so repositories raise it from
+here; ``DuplicateName`` and ``DuplicateConnection`` are the domain's ``Conflict`` too, so front ends
+map them without knowing the store (I1, I2).
+"""
 
 from __future__ import annotations
+
+from ..domain.common.errors import Conflict, NotFound
+
+__all__ = ["DuplicateConnection", "DuplicateName", "DuplicateOrder", "NotFound", "StaleOrder", "StoreError"]
 
 
 class StoreError(Exception):
     """Base of the store's own errors."""
-
-
-class NotFound(StoreError):
-    def __init__(self, what: str, key: object) -> None:
-        super().__init__(f"{what} {key!r} not found")
-        self.what = what
-        self.key = key
 
 
 class DuplicateOrder(StoreError):
@@ -36,9 +38,9 @@ class StaleOrder(StoreError):
         self.expected_version = expected_version
 
 
-class DuplicateConnection(StoreError):
+class DuplicateConnection(StoreError, Conflict):
     """A connection with this name, or for this seller and marketplace, exists already (A1)."""
 
 
-class DuplicateName(StoreError):
+class DuplicateName(StoreError, Conflict):
     """A unique name or code (item SKU, warehouse, ship method, API key name) is taken."""

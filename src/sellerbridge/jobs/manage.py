@@ -69,8 +69,10 @@ def job_dict(job: repo.JobRecord, now: datetime) -> dict[str, Any]:
             "running_on": job.lease_owner if leased else None}
 
 
-def list_jobs(hub: Hub, *, connection: int | str | None = None) -> list[dict[str, Any]]:
-    ensure_jobs(hub)
+def list_jobs(hub: Hub, *, connection: int | str | None = None, ensure: bool = True) -> list[dict[str, Any]]:
+    """Every job (or a connection's); ``ensure`` first gives new connections their default jobs (a write)."""
+    if ensure:
+        ensure_jobs(hub)
     connection_id = connection_service.get_connection(hub, connection).id if connection is not None else None
     with hub.store.uow(read_only=True) as session:
         jobs = repo.list_jobs(session, connection_id=connection_id)

@@ -3,6 +3,9 @@
 Roles: ``viewer`` reads; ``operator`` also runs syncs and reprocesses errors; ``admin`` also manages
 connections and keys. ``view_pii`` is an extra grant, never implied by another role: only a key that
 holds it sees buyer data (B13).
+
+``ApiKey`` is the key as front ends see it (id, name, shown prefix, roles, dates; never the clear key
+nor its hash, A3): the REST API's dependencies return it, so ``api/`` needs no store type.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from ..bootstrap import Hub
 from ..db.repositories import api_keys as repo
 from ..db.repositories.api_keys import ApiKeyRecord
 from ..domain.common.errors import ConfigError
+
+ApiKey = ApiKeyRecord  # the public name of an API key's record (see the module)
 
 LEVELS = {"viewer": 1, "operator": 2, "admin": 3}  # each level includes the ones below it
 VIEW_PII = "view_pii"
@@ -36,7 +41,7 @@ def has_level(roles: Iterable[str], needed: str) -> bool:
     return max((LEVELS.get(r, 0) for r in roles), default=0) >= LEVELS[needed]
 
 
-def create_key(hub: Hub, name: str, roles: Iterable[str]) -> tuple[ApiKeyRecord, str]:
+def create_key(hub: Hub, name: str, roles: Iterable[str]) -> tuple[ApiKey, str]:
     """A new key; the clear key is returned once and never stored."""
     if not name.strip():
         raise ConfigError("an API key needs a name")
@@ -44,7 +49,7 @@ def create_key(hub: Hub, name: str, roles: Iterable[str]) -> tuple[ApiKeyRecord,
         return repo.create_api_key(session, name=name.strip(), roles=validate_roles(roles), now=hub.now())
 
 
-def list_keys(hub: Hub) -> list[ApiKeyRecord]:
+def list_keys(hub: Hub) -> list[ApiKey]:
     with hub.store.uow(read_only=True) as session:
         return repo.list_api_keys(session)
 
@@ -58,7 +63,7 @@ def revoke_key(hub: Hub, ref: int | str) -> None:
         repo.revoke_api_key(session, key_id, now=hub.now())
 
 
-def authenticate(hub: Hub, clear_key: str | None) -> ApiKeyRecord | None:
+def authenticate(hub: Hub, clear_key: str | None) -> ApiKey | None:
     """The active key for ``clear_key`` (its last use recorded), or None."""
     if not clear_key:
         return None

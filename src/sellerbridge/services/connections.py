@@ -35,7 +35,8 @@ PENDING_SELLER_PREFIX = "pending-"  # seller id of a connection waiting for its 
 __all__ = [
     "AUTHORIZATION_LIFETIME", "EXPIRY_WARNING_DAYS", "KEEP", "ExpiryNotice", "add_connection",
     "check_authorizations", "disable_connection", "enable_connection", "get_connection", "is_pending",
-    "list_connections", "summary", "test_connection", "update_connection",
+    "list_connections", "local_sandbox_endpoints", "marketplace_country", "summary", "test_connection",
+    "update_connection",
 ]
 
 
@@ -68,6 +69,18 @@ def summary(record: ConnectionRecord) -> dict[str, Any]:
         "settings": record.settings, "last_error": record.last_error,
         "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
     }
+
+
+def marketplace_country(marketplace_ref: str) -> str:
+    """The country code (``US``, ``DE``) of a marketplace given by id or country code (A1); ConfigError
+    naming the known ones when there is no such marketplace."""
+    return marketplace(marketplace_ref).country
+
+
+def local_sandbox_endpoints(base_url: str) -> ConnectionEndpoints:
+    """Both endpoints of a connection (SP-API base URL and LWA token URL) on one local sandbox server
+    (``sellerbridge sandbox serve``, I4); ConfigError when ``base_url`` is not an http(s) URL (A1)."""
+    return ConnectionEndpoints.local_sandbox(base_url)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -36,7 +36,8 @@ from ..domain.documents import (
 )
 from .runs import RunContext
 
-__all__ = ["Ready", "Renew", "Wait", "finish_import", "request_report", "resume_after", "step_feed", "step_report"]
+__all__ = ["Ready", "Renew", "Wait", "finish_import", "live_request", "request_report", "resume_after", "step_feed",
+           "step_report"]
 
 
 def request_report(run: RunContext, purpose: ReportPurpose, rule: LifecycleRule, *,
@@ -49,46 +50,50 @@ def request_report(run: RunContext, purpose: ReportPurpose, rule: LifecycleRule,
                              requested_at=now, deadline_at=now + rule.deadline, attempt=attempt)
 
 
+def live_request(run: RunContext, request_id: int | None, purpose: ReportPurpose, rule: LifecycleRule) -> int:
+    """The report request a resumed run goes on with: its own, or a new one when that one failed (the run
+    failed with it and is resumed now) or is not there."""
+    request = run.documents.get(DocumentKind.REPORT, request_id) if request_id is not None else None
+    if request is None or request.status == "failed":
+        return request_report(run, purpose, rule).id
+    return request.id
+
+
 def step_report(run: RunContext, request_id: int, purpose: ReportPurpose,
                 rule: LifecycleRule) -> tuple[int, Wait | Ready]:
     """One step of a report request: ``(the request id to keep, Wait | Ready)``; raises DocumentFailed."""
-    request = _row(run, DocumentKind.REPORT, request_id)
-    if request.status == DocumentStatus.DONE and request.document_id:
-        return request.id, Ready(request.document_id)
-    now = run.now()
-    if request.checks == 0:
-        wait = first_wait(request, rule, now)
-        if wait.seconds > 0:
-            return request.id, wait
-    seen = run.amazon.report_state(request.amazon_id)
-    run.tally.add("calls")
-    decision = decide(request, seen, rule, now)
-    if isinstance(decision, Renew):
-        _cancel(run, request)
-        run.documents.checked(DocumentKind.REPORT, request.id, status="renewed", now=now, error=decision.reason)
+    request, answer = _step(run, DocumentKind.REPORT, request_id, rule)
+    if isinstance(answer, Renew):
         renewed = request_report(run, purpose, rule, attempt=request.attempt + 1)
         return renewed.id, first_wait(renewed, rule, run.now())
-    return request.id, _record(run, request, seen.status, decision)
+    return request.id, answer
 
 
 def step_feed(run: RunContext, request_id: int, rule: LifecycleRule) -> Wait | Ready | Renew:
     """One step of a feed submission; ``Renew``: cancelled (if still pending), the feed flow sends it anew."""
-    request = _row(run, DocumentKind.FEED, request_id)
+    return _step(run, DocumentKind.FEED, request_id, rule)[1]
+
+
+def _step(run: RunContext, kind: DocumentKind, request_id: int,
+          rule: LifecycleRule) -> tuple[DocumentRequest, Wait | Ready | Renew]:
+    """The step both kinds share: at most one look at Amazon, the row updated, the decision."""
+    request = _row(run, kind, request_id)
     if request.status == DocumentStatus.DONE and request.document_id:
-        return Ready(request.document_id)
+        return request, Ready(request.document_id)
     now = run.now()
     if request.checks == 0:
         wait = first_wait(request, rule, now)
         if wait.seconds > 0:
-            return wait
-    seen = run.amazon.feed_state(request.amazon_id)
+            return request, wait
+    look = run.amazon.report_state if kind is DocumentKind.REPORT else run.amazon.feed_state
+    seen = look(request.amazon_id)
     run.tally.add("calls")
     decision = decide(request, seen, rule, now)
     if isinstance(decision, Renew):
         _cancel(run, request)
-        run.documents.checked(DocumentKind.FEED, request.id, status="renewed", now=now, error=decision.reason)
-        return decision
-    return _record(run, request, seen.status, decision)
+        run.documents.checked(kind, request.id, status="renewed", now=now, error=decision.reason)
+        return request, decision
+    return request, _record(run, request, seen.status, decision)
 
 
 def finish_import(run: RunContext, kind: DocumentKind, request_id: int) -> None:

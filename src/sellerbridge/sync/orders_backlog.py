@@ -37,7 +37,7 @@ from ..domain.orders.filters import OrderImportSettings
 from ..domain.orders.model import Fulfillment, OrderDraft, OrderStatus
 from ..domain.ports.orders import OpenOrdersDocument
 from ..domain.ports.runs import FlowContext
-from .lifecycle import finish_import, request_report, resume_after, step_report
+from .lifecycle import finish_import, live_request, request_report, resume_after, step_report
 from .order_import import ORDER_COUNTS, store_orders
 from .runs import Flow, RunContext, record_run
 
@@ -56,7 +56,7 @@ BACKLOG_REPORT = LifecycleRule(first_check=timedelta(seconds=60), check_every=ti
 IMPORT_CHUNK = 500
 BAD_ROW = "bad_report_row"
 
-FLOW = Flow("orders_backlog", every=None, counts=ORDER_COUNTS, resumes=True,
+FLOW = Flow("orders_backlog", every=None, counts=ORDER_COUNTS, resumes=True, resume_failed=True,
             about="first import of open orders: one report plus searchOrders pages (G2)")
 
 
@@ -92,7 +92,7 @@ def step(run: RunContext) -> datetime | None:
                 _advance_watermark(run, complete)
                 state["phase"] = "done"
         elif phase == "report":
-            request_id = _live_request(run, int(state["request_id"]))
+            request_id = live_request(run, state.get("request_id"), ReportPurpose.OPEN_ORDERS, BACKLOG_REPORT)
             request_id, answer = step_report(run, request_id, ReportPurpose.OPEN_ORDERS, BACKLOG_REPORT)
             state["request_id"] = request_id
             if isinstance(answer, Wait):
@@ -108,14 +108,6 @@ def step(run: RunContext) -> datetime | None:
         else:
             return None
         run.checkpoint(force=True)
-
-
-def _live_request(run: RunContext, request_id: int) -> int:
-    """The request to look at; a run resumed after its report failed asks for a new one."""
-    request = run.documents.get(DocumentKind.REPORT, request_id)
-    if request is None or request.status == "failed":
-        return request_report(run, ReportPurpose.OPEN_ORDERS, BACKLOG_REPORT).id
-    return request_id
 
 
 def _search(run: RunContext, *, use_report: bool) -> datetime:

@@ -27,7 +27,7 @@ from ..domain.common.results import RunReport
 from ..domain.documents import DocumentKind, LifecycleRule, ReportPurpose, Wait
 from ..domain.ports.runs import FlowContext
 from . import orders as poll_flow
-from .lifecycle import finish_import, request_report, resume_after, step_report
+from .lifecycle import finish_import, live_request, resume_after, step_report
 from .order_import import ORDER_COUNTS
 from .orders_backlog import import_open_orders, uses_report
 from .runs import Flow, RunContext, record_run
@@ -84,11 +84,10 @@ def is_due(ctx: FlowContext, connection_id: int, now: datetime | None = None) ->
 def step(run: RunContext) -> datetime | None:
     """Ask for the report, look at it, import it (no watermark: the poll keeps its own)."""
     state = run.state
-    if "request_id" not in state:
-        if not uses_report(run.settings):
-            return None  # the settings changed since it was due
-        state["request_id"] = request_report(run, ReportPurpose.OPEN_ORDERS, BACKSTOP_REPORT).id
-        run.checkpoint(force=True)
+    if "request_id" not in state and not uses_report(run.settings):
+        return None  # the settings changed since it was due
+    state["request_id"] = live_request(run, state.get("request_id"), ReportPurpose.OPEN_ORDERS, BACKSTOP_REPORT)
+    run.checkpoint(force=True)
     request_id, answer = step_report(run, int(state["request_id"]), ReportPurpose.OPEN_ORDERS, BACKSTOP_REPORT)
     state["request_id"] = request_id
     if isinstance(answer, Wait):

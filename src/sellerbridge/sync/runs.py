@@ -53,6 +53,9 @@ class Flow:
     every: timedelta | None  # the default schedule; None: runs only when asked
     counts: tuple[str, ...]  # the names its runs count (Tally refuses others)
     resumes: bool = False  # keeps its state in its run and continues it (stepping flows)
+    # A failed run stays open, and the next run continues it rather than starting over (the backlog: its
+    # search pages are read, only the report is asked for again). Only with ``resumes``.
+    resume_failed: bool = False
     hub_wide: bool = False  # one job for the hub, not one per connection
     about: str = ""  # one line for `sellerbridge jobs list` and the docs
 
@@ -166,7 +169,7 @@ def record_run(ctx: FlowContext, flow: Flow, connection_id: int | None, work: Wo
     report = replace(report, counts=tally.counts(), items=tuple(tally.items))
     state = dict(run.state if run else opened.state)
     if flow.resumes and report.status is RunStatus.FAILED:
-        state[RESUMABLE] = resumable
+        state[RESUMABLE] = flow.resume_failed and resumable
     ctx.runs.finish(report, state=state if flow.resumes else None, now=ctx.clock.now())
     if report.status is RunStatus.FAILED and not report.retryable and connection_id is not None:
         ctx.runs.note_connection_error(connection_id, report.error or "failed", ctx.clock.now())

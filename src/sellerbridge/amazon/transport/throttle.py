@@ -95,7 +95,7 @@ OPERATION_PRIORITIES: dict[str, Priority] = {
     "getFeed": "normal", "getFeeds": "normal", "cancelFeed": "normal", "getFeedDocument": "normal",
     "getSubscription": "normal", "createSubscription": "normal", "deleteSubscriptionById": "normal",
     "getDestinations": "normal", "createDestination": "normal", "deleteDestination": "normal",
-    # reports (settlements, backfills) and catalog reads: hours of slack
+    # reports (settlements, backlog imports) and catalog reads: hours of slack
     "createReport": "low", "getReport": "low", "getReports": "low", "cancelReport": "low",
     "getReportDocument": "low", "getListingsItem": "low", "searchListingsItems": "low",
 }
@@ -128,7 +128,7 @@ def bucket_priority(operation: str, priority: Priority | None) -> Priority | Non
 
     None (no reserve, Amazon's whole burst) unless the caller said the call is less urgent than the
     operation's usual callers: a reserve kept in a bucket that only one kind of caller uses would
-    just shrink its burst (and slow an order backfill) for nobody's benefit.
+    just shrink its burst (and slow a backlog import) for nobody's benefit.
     """
     if priority is None:
         return None

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ...db.repositories.api_keys import ApiKeyRecord
 from ...jobs import manage
 from ...services import errors as service
+from ...services.api_keys import ApiKey
 from ..deps import can_view_pii, get_hub, operator, viewer
 
 router = APIRouter(prefix="/api/errors", tags=["errors"])
@@ -22,7 +22,7 @@ def list_errors(request: Request, status: str = "open", connection: str | None =
 
 
 @router.get("/{error_id}")
-def get_error(request: Request, error_id: int, key: ApiKeyRecord = Depends(viewer)) -> dict[str, Any]:
+def get_error(request: Request, error_id: int, key: ApiKey = Depends(viewer)) -> dict[str, Any]:
     """One error; Amazon's document (may hold buyer data) only for keys with view_pii."""
     return service.show_error(get_hub(request), error_id, with_payload=can_view_pii(key),
                               actor=f"api-key:{key.name}")

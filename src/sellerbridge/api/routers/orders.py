@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ...db.repositories.api_keys import ApiKeyRecord
 from ...services import orders as service
+from ...services.api_keys import ApiKey
 from ..deps import can_view_pii, get_hub, viewer
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
@@ -23,7 +23,7 @@ def list_orders(request: Request, connection: str | None = None, status: list[st
 
 @router.get("/{ref}")
 def get_order(request: Request, ref: str, connection: str | None = None,
-              key: ApiKeyRecord = Depends(viewer)) -> dict[str, Any]:
+              key: ApiKey = Depends(viewer)) -> dict[str, Any]:
     """One order; buyer data only for keys with view_pii, masked otherwise (B13)."""
     return service.show_order(get_hub(request), ref, connection=connection, with_pii=can_view_pii(key),
                               actor=f"api-key:{key.name}")

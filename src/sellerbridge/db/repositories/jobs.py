@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..tables.jobs import jobs as t
@@ -38,6 +38,8 @@ class JobRecord:
     last_status: str | None
     last_error: str | None
     failures: int
+    requests: int = 0
+    requests_seen: int = 0
 
 
 def job_key(flow: str, connection_id: int | None) -> str:
@@ -89,8 +91,10 @@ def set_schedule(session: Session, key: str, *, now: datetime, every_seconds: in
 
 
 def request_run(session: Session, key: str, *, now: datetime) -> None:
-    """A manual "run now": due at once. Several requests while it waits or runs are one run (G3)."""
-    session.execute(update(t).where(t.c.key == key).values(requested_at=now, next_run_at=now, updated_at=now))
+    """A manual "run now": due at once. Several requests while it waits or runs are one run (G3); one made
+    during a run is counted, and makes the job due again when that run ends (:func:`finish`)."""
+    session.execute(update(t).where(t.c.key == key).values(requested_at=now, next_run_at=now, updated_at=now,
+                                                           requests=t.c.requests + 1))
 
 
 def due_jobs(session: Session, *, now: datetime, queue_stale: timedelta, limit: int = 500) -> list[JobRecord]:
@@ -119,7 +123,8 @@ def acquire_lease(session: Session, key: str, *, owner: str, now: datetime, ttl:
         t.c.key == key,
         or_(t.c.lease_owner.is_(None), t.c.lease_expires_at < now, t.c.lease_owner == owner),
         or_(t.c.queued_at.is_not(None), t.c.next_run_at <= now),
-    ).values(lease_owner=owner, lease_expires_at=now + ttl, queued_at=None, last_started_at=now, updated_at=now))
+    ).values(lease_owner=owner, lease_expires_at=now + ttl, queued_at=None, last_started_at=now, updated_at=now,
+             requests_seen=t.c.requests))
     return result.rowcount == 1
 
 
@@ -136,18 +141,16 @@ def renew_lease(session: Session, key: str, *, owner: str, now: datetime, ttl: t
 
 def finish(session: Session, key: str, *, owner: str, now: datetime, status: str, error: str | None,
            next_run_at: datetime | None, failed: bool) -> bool:
-    """Release the lease and set the next run; a "run now" asked during the run is honoured at once."""
-    current = get_job(session, key)
-    if current is None or current.lease_owner != owner:
-        return False
-    asked_during_run = (current.requested_at is not None and current.last_started_at is not None
-                        and current.requested_at > current.last_started_at)
-    if asked_during_run:
-        next_run_at = now
-    values = {"lease_owner": None, "lease_expires_at": None, "last_finished_at": now, "last_status": status,
-              "last_error": error, "next_run_at": next_run_at, "updated_at": now,
-              "failures": (current.failures + 1) if failed else 0}
-    if not asked_during_run:
-        values["requested_at"] = None
-    result = session.execute(update(t).where(and_(t.c.key == key, t.c.lease_owner == owner)).values(**values))
+    """Release the lease and set the next run; a "run now" asked during the run is honoured at once.
+
+    One UPDATE decides it from the row as it is when the statement runs (a request committed meanwhile
+    is seen: PostgreSQL re-reads a row it waited for; SQLite serialises writers), never from a read
+    made before, and never from comparing two processes' clocks.
+    """
+    asked_during_run = t.c.requests > t.c.requests_seen
+    result = session.execute(update(t).where(and_(t.c.key == key, t.c.lease_owner == owner)).values(
+        lease_owner=None, lease_expires_at=None, last_finished_at=now, last_status=status, last_error=error,
+        updated_at=now, failures=(t.c.failures + 1) if failed else 0,
+        next_run_at=case((asked_during_run, now), else_=next_run_at),
+        requested_at=case((asked_during_run, t.c.requested_at), else_=None)))
     return result.rowcount == 1

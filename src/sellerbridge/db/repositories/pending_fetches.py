@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..tables import pending_fetches as t
@@ -35,24 +35,25 @@ def _record(m: Any) -> PendingFetchRecord:
 
 def note_fetch(session: Session, *, connection_id: int, amazon_order_id: str, hint_at: datetime, now: datetime,
                buyer_requested: bool = False, source: str = "notification") -> bool:
-    """Queue the order, or move its ``hint_at`` to a newer change; True when the row is new."""
-    existed = session.execute(select(t.c.hint_at).where(
-        t.c.connection_id == connection_id, t.c.amazon_order_id == amazon_order_id)).first() is not None
-    session.execute(statement(session, "pending_fetches.note", _note_stmt), {
+    """Queue the order, or move its ``hint_at`` to a newer change; True for the one caller whose insert made
+    the row (two replicas noting the same order at once: one True, one False; the key decides)."""
+    inserted = session.execute(statement(session, "pending_fetches.insert", _insert_stmt), {
         "connection_id": connection_id, "amazon_order_id": amazon_order_id, "hint_at": hint_at, "noted_at": now,
-        "buyer_requested": buyer_requested, "source": source})
-    return not existed
+        "buyer_requested": buyer_requested, "source": source}).first() is not None
+    if not inserted:
+        session.execute(update(t).where(
+            t.c.connection_id == connection_id, t.c.amazon_order_id == amazon_order_id,
+            (t.c.hint_at < hint_at) | (t.c.buyer_requested.is_(False) & buyer_requested),
+        ).values(hint_at=case((t.c.hint_at < hint_at, hint_at), else_=t.c.hint_at),
+                 buyer_requested=t.c.buyer_requested | buyer_requested))
+    return inserted
 
 
-def _note_stmt(dialect: str) -> Any:
-    stmt = dialect_insert(dialect, t)
-    newer = stmt.excluded.hint_at > t.c.hint_at
-    greatest = func.max if dialect == "sqlite" else func.greatest
-    return stmt.on_conflict_do_update(
-        index_elements=["connection_id", "amazon_order_id"],
-        set_={"hint_at": greatest(t.c.hint_at, stmt.excluded.hint_at),
-              "buyer_requested": t.c.buyer_requested | stmt.excluded.buyer_requested},
-        where=newer | (stmt.excluded.buyer_requested & ~t.c.buyer_requested))
+def _insert_stmt(dialect: str) -> Any:
+    # RETURNING names the row this statement inserted (nothing when the key was taken): a row count is not
+    # reliable for ON CONFLICT DO NOTHING across drivers.
+    return (dialect_insert(dialect, t).on_conflict_do_nothing(index_elements=["connection_id", "amazon_order_id"])
+            .returning(t.c.amazon_order_id))
 
 
 def oldest(session: Session, connection_id: int, limit: int) -> list[PendingFetchRecord]:

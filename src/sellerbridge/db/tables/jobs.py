@@ -23,7 +23,12 @@ jobs = Table(
     Column("every_seconds", Integer, nullable=True),  # NULL: manual runs only
     Column("enabled", Boolean, nullable=False),
     Column("next_run_at", UtcDateTime, nullable=True),
-    Column("requested_at", UtcDateTime, nullable=True),  # a manual "run now"
+    Column("requested_at", UtcDateTime, nullable=True),  # the latest manual "run now" (shown)
+    # "run now" requests counted, and the count the running lease holder saw when it started: a request
+    # made during a run (requests > requests_seen) makes the job due again when the run ends. A counter,
+    # not a time: web replicas and workers have clocks of their own.
+    Column("requests", Integer, nullable=False, server_default="0"),
+    Column("requests_seen", Integer, nullable=False, server_default="0"),
     Column("queued_at", UtcDateTime, nullable=True),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_expires_at", UtcDateTime, nullable=True),

@@ -9,6 +9,12 @@
   remote side's hint when it throttled (G1: never the hub's failure). Amazon's are
   ``sellerbridge.amazon.errors.AmazonError`` and its subclasses; flows catch this base only, so that
   ``sync/`` knows no wire layer.
+- ``NotFound``: what was asked for does not exist (a connection, an error, a key, an item); a
+  ``LookupError``, so front ends map every lookup miss the same way (404, CLI exit 3; I1, I2). The
+  store raises it as ``sellerbridge.db.errors.NotFound`` (the same class).
+- ``Conflict``: a unique name or pairing is taken (A1: a connection's name, or its seller and
+  marketplace; an item SKU, a ship-method code, an API key name); front ends map it to 409 and CLI
+  exit 2. The store's ``DuplicateName``/``DuplicateConnection`` are ``Conflict``s.
 """
 
 from __future__ import annotations
@@ -40,3 +46,16 @@ class UpstreamError(Exception):
     def summary(self) -> str:
         """One line for a run's error and the operator (no secrets, no buyer data)."""
         return str(self)
+
+
+class NotFound(LookupError):
+    """``what`` with ``key`` does not exist; the message names both (never a secret or buyer data)."""
+
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(f"{what} {key!r} not found")
+        self.what = what
+        self.key = key
+
+
+class Conflict(Exception):
+    """A unique name or pairing is taken; the message says which (A1)."""

@@ -7,6 +7,8 @@
 - ``pending_fetches``: the push path's queue, shared by every web replica (B1).
 - ``connection_marks``: the push path's marks, until now rows of ``watermarks`` that were no watermarks.
 - The flow ``orders_report`` is now ``orders_backstop`` (one meaning per word): its jobs and runs follow.
+- ``jobs.requests`` / ``requests_seen``: "run now" counted, so that a request during a run is seen
+  whatever the clocks of the processes say.
 
 Revision ID: 0003
 Revises: 0002
@@ -66,6 +68,9 @@ def _lifecycle(name: str, *extra: sa.Column) -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("requests", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("requests_seen", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("sync_runs") as batch:
         batch.add_column(sa.Column("state", JSON, nullable=True))
         batch.add_column(sa.Column("items", JSON, nullable=True))
@@ -139,6 +144,9 @@ def downgrade() -> None:
     for name in ("feed_submissions", "report_requests"):
         op.drop_index(op.f(f"ix_{name}_connection_id_purpose_requested_at"), table_name=name)
         op.drop_table(name)
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("requests_seen")
+        batch.drop_column("requests")
     with op.batch_alter_table("sync_runs") as batch:
         batch.drop_column("resume_at")
         batch.drop_column("items")
