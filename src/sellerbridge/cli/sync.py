@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 
+from ..domain.ports.runs import RESUMABLE
 from ..jobs import manage
 from ..services import connections as connection_service
 from . import context
@@ -70,7 +71,7 @@ def orders(connection: str = CONNECTION, as_json: bool = AS_JSON, timeout: float
 def backlog(connection: str = CONNECTION, as_json: bool = AS_JSON, timeout: float | None = TIMEOUT) -> None:
     """Import the connection's open orders the fast way (first import, G2); resumes an unfinished run."""
     def note(data: dict[str, Any]) -> str | None:
-        if data.get("status") == "failed" and (data.get("state") or {}).get("resumable"):
+        if data.get("status") == "failed" and (data.get("state") or {}).get(RESUMABLE):
             return (f"nothing is lost: run `sellerbridge sync backlog --connection {connection}` again "
                     "(later) to resume this run")
         if data.get("resumed"):

@@ -30,6 +30,7 @@ from ..db.repositories import jobs as repo
 from ..db.repositories import sync_runs
 from ..db.repositories.sync_runs import RunRecord
 from ..domain.common.errors import ConfigError
+from ..domain.ports.runs import RESUMABLE
 from ..services import connections as connection_service
 from ..services.runs import run_dict
 from .queue import enqueue
@@ -62,7 +63,8 @@ def job_dict(job: repo.JobRecord, now: datetime) -> dict[str, Any]:
     leased = job.lease_owner is not None and job.lease_expires_at is not None and job.lease_expires_at > now
     state = "running" if leased else "queued" if job.queued_at else "disabled" if not job.enabled else "waiting"
     iso = (lambda v: v.isoformat() if v else None)  # noqa: E731 - a local formatter
-    return {"key": job.key, "connection_id": job.connection_id, "flow": job.flow, "state": state,
+    about = FLOWS[job.flow].flow.about if job.flow in FLOWS else None
+    return {"key": job.key, "connection_id": job.connection_id, "flow": job.flow, "about": about, "state": state,
             "every_seconds": job.every_seconds, "enabled": job.enabled, "next_run_at": iso(job.next_run_at),
             "last_started_at": iso(job.last_started_at), "last_finished_at": iso(job.last_finished_at),
             "last_status": job.last_status, "last_error": job.last_error, "failures": job.failures,
@@ -115,7 +117,7 @@ def _queued_run(session: Any, spec: Registered, connection_id: int | None, now: 
     if spec.flow.resumes:
         latest = sync_runs.latest_run(session, connection_id=connection_id, flow=spec.name)
         if latest is not None and (latest.status == "running" or (
-                latest.status == "failed" and (latest.state or {}).get("resumable"))):
+                latest.status == "failed" and (latest.state or {}).get(RESUMABLE))):
             return latest.id, True
     queued = sync_runs.oldest_queued(session, connection_id=connection_id, flow=spec.name)
     if queued is not None:

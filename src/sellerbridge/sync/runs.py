@@ -31,6 +31,7 @@ from ..domain.ports.documents import DocumentStore
 from ..domain.ports.orders import OrderStore
 from ..domain.ports.pii import PiiStore
 from ..domain.ports.runs import (
+    RESUMABLE,
     AmazonPort,
     ConnectionInfo,
     ConnectionMarks,
@@ -42,7 +43,6 @@ from ..domain.ports.runs import (
 )
 
 PROGRESS_EVERY_SECONDS = 1.0  # real seconds between saved progress of a working run (followers read it)
-RESUMABLE = "resumable"  # the state key that keeps a failed run of a resuming flow open to resume
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Flow:
     # search pages are read, only the report is asked for again). Only with ``resumes``.
     resume_failed: bool = False
     hub_wide: bool = False  # one job for the hub, not one per connection
-    about: str = ""  # one line for `sellerbridge jobs list` and the docs
+    about: str = ""  # one line for people: shown with the flow's jobs (`jobs list --json`, GET /api/jobs)
 
 
 class RunContext:

@@ -12,11 +12,9 @@ from typing import Any
 
 from ...domain.common.errors import ConfigError
 from ...domain.common.results import ItemResult, RunReport, RunStatus
-from ...domain.ports.runs import OpenedRun, RunSummary
+from ...domain.ports.runs import RESUMABLE, OpenedRun, RunSummary
 from ..repositories import connections, sync_runs
 from ..store import Store
-
-RESUMABLE = "resumable"  # sync/runs.py sets it in a failed run's state when running again continues it
 
 
 class DbRunLog:

@@ -20,6 +20,10 @@ from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
 
+# The key of a failed run's state that keeps it open to be continued by the next run of its flow
+# (``Flow.resume_failed``): written by the recorder, read by the run log and by "run now".
+RESUMABLE = "resumable"
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionInfo:
