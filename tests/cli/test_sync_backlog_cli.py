@@ -117,3 +117,19 @@ def test_g2_sync_backlog_against_a_report_that_never_finishes_ends_with_a_messag
     data = json.loads(again.stdout)
     assert data["run_id"] == run.id and data["resumed"] is True and data["status"] == "done"
     assert sorted(world.stored_ids()) == sorted(ids)
+
+
+@pytest.mark.unmapped
+def test_h2_runs_list_and_show_name_each_run_its_counts_and_its_failed_items(cli, world: World) -> None:
+    ids = _open_orders(world, mfn=3, fba=0)
+    assert cli("sync", "backlog", "--connection", "us-main").exit_code == 4  # partial: SKUs unmapped
+
+    listed = json.loads(cli("runs", "list", "--connection", "us-main", "--json").stdout)
+    [run] = [r for r in listed if r["flow"] == BACKLOG_FLOW]
+    r = cli("runs", "show", str(run["id"]))
+
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert f"run {run['id']} (orders_backlog): partial" in text
+    assert all(f"error {order_id}:" in text for order_id in ids)  # the items: each order and why
+    assert cli("runs", "show", "999999").exit_code == 3

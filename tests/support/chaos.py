@@ -42,8 +42,10 @@ def kill_mid_run(engine: Engine, victim: Proc, rng: random.Random, *, wait: floa
     def held() -> int:
         return int(rows(engine, "SELECT COUNT(*) FROM jobs WHERE lease_owner LIKE :o", o=owner)[0][0])
 
-    wait_for(held, timeout=wait, every=0.1)
-    time.sleep(rng.uniform(0.0, 0.2))
+    # Look often and kill soon after a lease is seen: a run that finds nothing due (a backstop tick) holds
+    # its lease for milliseconds, a poll for a few hundred; a later kill would mostly find none held.
+    wait_for(held, timeout=wait, every=0.02)
+    time.sleep(rng.uniform(0.0, 0.02))
     victim.kill()
     return held()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import apikey, connection, demo, errors, jobs, orders, pii, runtime, sandbox, sync
+from . import apikey, connection, demo, errors, jobs, orders, pii, runs, runtime, sandbox, sync
 from . import serve as web
 
 app = typer.Typer(no_args_is_help=True, help="sellerbridge: Amazon Seller Central <-> your back office.")
@@ -18,6 +18,7 @@ app.add_typer(apikey.app, name="api-key")
 app.command("web")(web.web)
 app.add_typer(pii.app, name="pii")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(runs.app, name="runs")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
