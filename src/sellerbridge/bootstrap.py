@@ -52,10 +52,11 @@ class Hub:
         return self.clock.now()
 
     def flow_context(self) -> HubFlowContext:
-        """What the runtime hands every flow (one per hub)."""
-        if self._flow_context is None:
-            self._flow_context = HubFlowContext(self)
-        return self._flow_context
+        """What the runtime hands every flow (one per hub; it holds nothing a run could share by mistake)."""
+        with self._lock:
+            if self._flow_context is None:
+                self._flow_context = HubFlowContext(self)
+            return self._flow_context
 
     def gateway_for(self, connection_id: int) -> AmazonGateway:
         """The connection's gateway (one per connection and process: it holds the LWA token cache).
@@ -101,8 +102,7 @@ class Hub:
             with self.store.uow() as session:
                 api_calls.record_call(
                     session, operation=call.operation, status=call.status, duration_ms=call.duration_ms,
-                    connection_id=connection_id, run_id=getattr(call, "run_id", None), method=call.method,
-                    path=call.path,
+                    connection_id=connection_id, run_id=call.run_id, method=call.method, path=call.path,
                     attempt=call.attempt, rate_limit=call.rate_limit, request_summary=call.request_summary,
                     response_excerpt=call.response_excerpt, at=call.at)
         return record
