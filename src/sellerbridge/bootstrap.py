@@ -148,7 +148,7 @@ class HubFlowContext:
         hub = self.hub
         pii = DbPiiStore(hub.store, retention_days=hub.settings.pii_retention_days)
         if connection_id is None:
-            return RunPorts(None, None, None, None, None, None, None, pii, self.runs)
+            return RunPorts(None, None, None, None, None, None, None, pii)
         with hub.store.uow(read_only=True) as session:
             record = connections.require_connection(session, connection_id)
         check_runnable(record, hub.now())
@@ -159,7 +159,7 @@ class HubFlowContext:
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
             documents=DbDocumentStore(hub.store, connection_id),
             fetches=DbPendingFetches(hub.store, connection_id),
-            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii, history=self.runs)
+            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii)
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         return calllog.run_scope(run_id)

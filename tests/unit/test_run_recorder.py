@@ -59,7 +59,7 @@ class Context:
     def ports(self, connection_id):
         if self._ports_error is not None:
             raise self._ports_error
-        return RunPorts(None, None, None, None, None, None, None, None, self.runs)
+        return RunPorts(None, None, None, None, None, None, None, None)
 
     @contextmanager
     def calls_of(self, run_id):

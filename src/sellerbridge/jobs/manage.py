@@ -30,7 +30,6 @@ from ..db.repositories import jobs as repo
 from ..db.repositories import sync_runs
 from ..db.repositories.sync_runs import RunRecord
 from ..domain.common.errors import ConfigError
-from ..domain.ports.runs import RESUMABLE
 from ..services import connections as connection_service
 from ..services.runs import run_dict
 from .queue import enqueue
@@ -116,8 +115,7 @@ def _queued_run(session: Any, spec: Registered, connection_id: int | None, now: 
     queued, or a new queued run."""
     if spec.flow.resumes:
         latest = sync_runs.latest_run(session, connection_id=connection_id, flow=spec.name)
-        if latest is not None and (latest.status == "running" or (
-                latest.status == "failed" and (latest.state or {}).get(RESUMABLE))):
+        if latest is not None and sync_runs.continues(latest):
             return latest.id, True
     queued = sync_runs.oldest_queued(session, connection_id=connection_id, flow=spec.name)
     if queued is not None:

@@ -111,10 +111,6 @@ class RunContext:
     def pii(self) -> PiiStore:
         return _needed(self.ports.pii, "the PII store", self.flow)
 
-    @property
-    def history(self) -> RunLog:
-        return self.ports.history
-
     def checkpoint(self, *, force: bool = False) -> None:
         """After committed work: save counts and state (at most once a second) and tell a watcher."""
         now = time.monotonic()

@@ -67,12 +67,6 @@ def count_waiting(session: Session, connection_id: int) -> int:
                .scalar_one())
 
 
-def count_all(session: Session) -> dict[int, int]:
-    """Waiting fetches per connection (the ``pending_fetches`` metric)."""
-    rows = session.execute(select(t.c.connection_id, func.count()).group_by(t.c.connection_id))
-    return {int(connection_id): int(n) for connection_id, n in rows}
-
-
 def remove_served(session: Session, *, connection_id: int, amazon_order_id: str, hint_at: datetime) -> bool:
     """Remove the row a fetch served, unless a newer change moved its ``hint_at`` on meanwhile."""
     result = session.execute(delete(t).where(t.c.connection_id == connection_id,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
+from ...domain.ports.runs import RESUMABLE
 from ..errors import NotFound
 from ..tables import sync_runs as t
 from ..tables.ops import RUN_STATUSES
@@ -78,6 +79,14 @@ def latest_run(session: Session, *, connection_id: int | None, flow: str) -> Run
     row = session.execute(select(t).where(_same_job(connection_id, flow))
                           .order_by(t.c.created_at.desc(), t.c.id.desc()).limit(1)).first()
     return None if row is None else _record(row._mapping)
+
+
+def continues(run: RunRecord) -> bool:
+    """Whether the next run of a stepping flow continues ``run``: it is still running (between steps, or its
+    worker died), or it failed and its state keeps it resumable (``domain.ports.runs.RESUMABLE``)."""
+    if run.status == "running":
+        return True
+    return run.status == "failed" and bool((run.state or {}).get(RESUMABLE))
 
 
 def save_progress(session: Session, run_id: int, *, counts: Mapping[str, Any], state: Mapping[str, Any] | None,

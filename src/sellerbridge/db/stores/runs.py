@@ -27,7 +27,7 @@ class DbRunLog:
                 raise ConfigError(f"no connection {connection_id}: see `sellerbridge connection list`")
             if resumes:
                 latest = sync_runs.latest_run(session, connection_id=connection_id, flow=flow)
-                if latest is not None and _continues(latest):
+                if latest is not None and sync_runs.continues(latest):
                     sync_runs.mark_running(session, latest.id, now=latest.started_at or now)
                     return OpenedRun(latest.id, _counts(latest.counts), _state(latest.state), resumed=True)
             queued = sync_runs.oldest_queued(session, connection_id=connection_id, flow=flow)
@@ -70,14 +70,6 @@ class DbRunLog:
     def note_connection_error(self, connection_id: int, error: str, now: datetime) -> None:
         with self._store.uow() as session:
             connections.update_connection(session, connection_id, last_error=error, now=now)
-
-
-def _continues(run: sync_runs.RunRecord) -> bool:
-    """An unfinished run of a stepping flow: still running (between steps, or its worker died), or failed
-    in a way that running again continues (throttled, Amazon 5xx, a document Amazon did not produce)."""
-    if run.status == "running":
-        return True
-    return run.status == "failed" and bool((run.state or {}).get(RESUMABLE))
 
 
 def _counts(raw: Mapping[str, Any] | None) -> dict[str, int]:

@@ -58,11 +58,6 @@ class ItemResult:
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "status": self.status.value, "messages": [m.as_dict() for m in self.messages]}
 
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ItemResult:
-        messages = tuple(Message(m["code"], m["text"], Level(m.get("level", "error"))) for m in raw.get("messages", ()))
-        return cls(str(raw["key"]), ItemStatus(raw["status"]), messages)
-
 
 class RunStatus(StrEnum):
     DONE = "done"
@@ -120,14 +115,6 @@ class RunReport:
     items: tuple[ItemResult, ...] = ()
     resume_at: datetime | None = None  # WAITING: when the run continues; otherwise a hint to run again
     resumed: bool = False  # this run continued one that an earlier process or step started
-
-    @property
-    def ok(self) -> bool:
-        return self.status is RunStatus.DONE
-
-    @property
-    def finished(self) -> bool:
-        return self.status is not RunStatus.WAITING
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (CLI ``--json``, REST)."""

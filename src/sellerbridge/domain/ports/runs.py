@@ -127,7 +127,6 @@ class RunPorts:
     fetches: PendingFetches | None
     marks: ConnectionMarks | None
     pii: PiiStore | None
-    history: RunLog
 
 
 class FlowContext(Protocol):
