@@ -39,6 +39,7 @@ from .runner import run_job
 from .scheduler import QUEUE_STALE, ensure_jobs
 
 MIN_EVERY_SECONDS = 10
+FETCH = flow_named("orders_fetch")  # the job the ORDER_CHANGE intake asks for, once per notified connection
 FOLLOW_POLL_SECONDS = 0.5  # real seconds between looks at a run another process works on
 MAX_STEP_WAIT_SECONDS = 60.0  # of the hub's clock: a waiting run is looked at least this often
 

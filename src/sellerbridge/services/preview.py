@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..bootstrap import Hub, check_runnable
-from ..db.repositories import connections
-from ..db.stores.orders import DbOrderStore, load_order_settings
-from ..domain.common.errors import ConfigError, DomainError
+from ..bootstrap import Hub
+from ..domain.common.errors import DomainError
 from ..domain.common.pii import LINE_PII_FIELDS, redact_address, redact_buyer
 from ..domain.orders.filters import DecisionKind, decide
 from ..domain.orders.mapping import MappedOrder, map_order
@@ -59,21 +57,18 @@ def preview_order(hub: Hub, connection_id: int, amazon_order_id: str, *, show_pi
     """Read the order with getOrder and run the same filters and mapping as a sync, writing nothing (B12).
 
     ``show_pii`` only for a caller with the view-PII permission (B13). Amazon failures and a connection
-    that cannot run raise (AmazonError, ConfigError): there is no run to record.
+    that cannot run raise (AmazonError, ConfigError; NotFound for no such connection): there is no run
+    to record.
     """
-    with hub.store.uow(read_only=True) as session:
-        record = connections.get_connection(session, connection_id)
-    if record is None:
-        raise ConfigError(f"no connection {connection_id}: see `sellerbridge connection list`")
-    check_runnable(record, hub.now())
-    settings = load_order_settings(record.settings, record.name)
+    ports = hub.flow_context().ports(connection_id)  # what a run gets: runnable, settings, gateway, store
+    assert ports.settings is not None and ports.amazon is not None and ports.orders is not None
+    settings = ports.settings
     order_id = amazon_order_id.strip()
-    fetched = hub.gateway_for(connection_id).get_order(order_id, pii=settings.pii_grant)
+    fetched = ports.amazon.get_order(order_id, pii=settings.pii_grant)
     base = OrderPreview(connection_id, order_id, decision="error", pii_shown=show_pii)
     if isinstance(fetched, MappingFailure):
         return replace(base, error=fetched.error)
-    store = DbOrderStore(hub.store, connection_id, settings, now=hub.now)
-    with store.transaction(read_only=True) as tx:
+    with ports.orders.transaction(read_only=True) as tx:
         stored = tx.stored([fetched.amazon_order_id]).get(fetched.amazon_order_id)
         decision = decide(fetched, settings, already_imported=stored is not None)
         result = replace(base, decision=decision.kind.value, stored=stored, dropped_lines=decision.dropped_lines,

@@ -40,6 +40,6 @@ async def intake(request: Request, token: str) -> JSONResponse:
 def _submit(request: Request, hint: service.ChangeHint) -> service.IntakeOutcome:
     hub = get_hub(request)
     outcome = service.submit(hub, hint)
-    for connection_id in outcome.fetch:
-        manage.request_run(hub, "orders_fetch", connection_id, queue=request.app.state.queue)
+    for connection_id in outcome.fetch:  # ids the intake just read: no look-up by name per notification
+        manage.request_run_by_id(hub, manage.FETCH, connection_id, queue=request.app.state.queue)
     return outcome
