@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from ..domain.common.errors import UpstreamError
 from ..domain.documents import (
+    PENDING,
     DocumentFailed,
     DocumentKind,
     DocumentRequest,
@@ -127,7 +128,7 @@ def _record(run: RunContext, request: DocumentRequest, seen: DocumentStatus,
 
 def _cancel(run: RunContext, request: DocumentRequest) -> None:
     """Tell Amazon to stop a document we no longer wait for; it may refuse (already started or done)."""
-    if request.status not in (DocumentStatus.REQUESTED, DocumentStatus.QUEUED, DocumentStatus.PROCESSING):
+    if request.status not in PENDING:
         return
     try:
         if request.kind is DocumentKind.REPORT:

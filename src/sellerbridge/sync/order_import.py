@@ -41,7 +41,7 @@ def store_orders(tx: OrderTransaction, fetched: Sequence[Fetched], tally: Tally)
     for item in fetched:
         tally.add("fetched")
         if isinstance(item, MappingFailure):
-            _failed(tx, tally, item.amazon_order_id, item.error, item.payload)
+            record_failure(tx, tally, item.amazon_order_id, item.error, item.payload)
             continue
         seen = drafts.get(item.amazon_order_id)
         if seen is None or item.last_updated > seen.last_updated:  # listed twice: the newer state wins
@@ -73,7 +73,7 @@ def store_orders(tx: OrderTransaction, fetched: Sequence[Fetched], tally: Tally)
         try:
             outcome = tx.update(existing, draft, mapped)
         except DomainError as exc:  # data the tables refuse (a duplicate line, mixed currencies): this order only
-            _failed(tx, tally, draft.amazon_order_id, exc, _source(draft))
+            record_failure(tx, tally, draft.amazon_order_id, exc, _source(draft))
             continue
         _count(tx, tally, draft, outcome)
 
@@ -95,7 +95,7 @@ def _insert(tx: OrderTransaction, new: list[OrderDraft], tally: Tally,
     for draft, _ in batch:
         result = results[draft.amazon_order_id]
         if isinstance(result, DomainError):
-            _failed(tx, tally, draft.amazon_order_id, result, _source(draft))
+            record_failure(tx, tally, draft.amazon_order_id, result, _source(draft))
         elif result is Outcome.ALREADY_STORED:
             raced.append(draft)
         else:
@@ -114,7 +114,7 @@ def _mapped(tx: OrderTransaction, draft: OrderDraft, tally: Tally, *, payload: o
     try:
         return map_order(draft, tx.settings, tx.catalog, tx.customers, tx.ship_methods, email_hash=tx.email_hash)
     except DomainError as exc:
-        _failed(tx, tally, draft.amazon_order_id, exc, payload)
+        record_failure(tx, tally, draft.amazon_order_id, exc, payload)
         return None
 
 
@@ -124,7 +124,8 @@ def _count(tx: OrderTransaction, tally: Tally, draft: OrderDraft, outcome: Outco
         tx.clear_error(draft.amazon_order_id)
 
 
-def _failed(tx: OrderTransaction, tally: Tally, key: str, error: DomainError, payload: object) -> None:
+def record_failure(tx: OrderTransaction, tally: Tally, key: str, error: DomainError, payload: object) -> None:
+    """An order that could not be stored: its error-log row with Amazon's document (B11), counted, listed."""
     tx.record_error(key, error, payload)
     tally.add("errors")
     tally.note(item_error(key, error.code, error.message))

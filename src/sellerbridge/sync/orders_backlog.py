@@ -38,7 +38,7 @@ from ..domain.orders.model import Fulfillment, OrderDraft, OrderStatus
 from ..domain.ports.orders import OpenOrdersDocument
 from ..domain.ports.runs import FlowContext
 from .lifecycle import finish_import, live_request, request_report, resume_after, step_report
-from .order_import import ORDER_COUNTS, store_orders
+from .order_import import ORDER_COUNTS, record_failure, store_orders
 from .runs import Flow, RunContext, record_run
 
 # The statuses the actionable report lists for MFN orders; other selected statuses come from search.
@@ -156,9 +156,8 @@ def import_open_orders(run: RunContext, document: OpenOrdersDocument, *, waterma
         with run.orders.transaction() as tx:
             if number == 1:
                 for order_id, why in document.left_out:
-                    run.tally.add("errors")
-                    tx.record_error(order_id, DomainError(BAD_ROW, why, where="actionable-orders report"),
-                                    {"orderId": order_id, "source": "actionable-orders report"})
+                    record_failure(tx, run.tally, order_id, DomainError(BAD_ROW, why, where="actionable-orders report"),
+                                   {"orderId": order_id, "source": "actionable-orders report"})
             store_orders(tx, chunk, run.tally)
             if number == len(chunks) and watermark is not None:
                 _advance(tx, watermark)

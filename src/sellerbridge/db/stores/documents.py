@@ -10,7 +10,6 @@ from ..repositories import documents
 from ..store import Store
 
 _HUB_STEPS = frozenset({"imported", "renewed", "failed"})  # the hub's own ends: no look at Amazon
-_PENDING = frozenset(status.value for status in PENDING)
 
 
 class DbDocumentStore:
@@ -36,4 +35,4 @@ class DbDocumentStore:
         with self._store.uow() as session:
             return documents.update_status(session, kind, request_id, status=status, now=now,
                                            looked=status not in _HUB_STEPS, document_id=document_id, error=error,
-                                           finished=status not in _PENDING)
+                                           finished=status not in PENDING)
