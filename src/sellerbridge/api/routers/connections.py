@@ -80,10 +80,8 @@ def start_oauth(request: Request, ref: str, body: OAuthStart | None = None) -> d
 
 def _ask(request: Request, ref: str, flow: str) -> dict[str, Any]:
     """A run of the connection's job, asked of the runtime: 202 with the run's id at once (H2)."""
-    hub = get_hub(request)
-    record = service.get_connection(hub, ref)
-    job = manage.request_run(hub, flow, record.id, queue=request.app.state.queue)
-    return {"run_id": job["run_id"], "connection_id": record.id, "flow": flow, "job": job["key"],
+    job = manage.request_run(get_hub(request), flow, ref, queue=request.app.state.queue)
+    return {"run_id": job["run_id"], "connection_id": job["connection_id"], "flow": flow, "job": job["key"],
             "status": "queued", "resumed": job["resumed"]}
 
 
