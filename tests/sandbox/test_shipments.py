@@ -708,7 +708,9 @@ def test_c4_flat_file_reports_each_bad_row_by_its_number(sandbox, seller):
     good, over, other = _create(sandbox, seller, count=3)
     line = _one_line_of(over, 1)
     now = _iso(sandbox.backend.now())
-    tomorrow = (sandbox.backend.now() + timedelta(days=1)).date().isoformat()
+    # a bare date two days ahead: "tomorrow" is its midnight, within the 15-minute clock-skew allowance
+    # when the sandbox's clock reads 23:45 to midnight UTC
+    future = (sandbox.backend.now() + timedelta(days=2)).date().isoformat()
     out = _process(sandbox, seller, FLAT_FEED, _flat(
         (good.order_id, "", "", now, "UPS", "", "1Z", ""),
         ("111-0000000-0000000", "", "", now, "UPS", "", "1Z", ""),
@@ -717,7 +719,7 @@ def test_c4_flat_file_reports_each_bad_row_by_its_number(sandbox, seller):
         (over.order_id, line.order_item_id, 2, now, "UPS", "", "1Z", ""),
         (other.order_id, "", "", now, "Other", "", "1Z", ""),
         ("", "", "", now, "UPS", "", "1Z", ""),
-        (other.order_id, "", "", tomorrow, "UPS", "", "1Z", ""),
+        (other.order_id, "", "", future, "UPS", "", "1Z", ""),
         (other.order_id, "nope", 1, now, "UPS", "", "1Z", "")))
     assert out["summary"] == _summary(9, 1, 8)
     assert [(r["id"], r["code"]) for r in out["results"]] == [
