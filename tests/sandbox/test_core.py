@@ -191,3 +191,23 @@ def test_i4_usable_in_process_through_httpx_asgi_transport():
 
     status, count = asyncio.run(scenario())
     assert status == 200 and count == 0
+
+
+def test_i4_a_live_order_stream_set_to_rate_0_stops_and_restarts_without_doubling():
+    """Rate 0 on a live stream used to divide by zero at its next arrival (issue 9)."""
+    from tests.support.sandbox import Sandbox
+
+    sb = Sandbox()
+    creds = sb.create_seller(marketplaces=["US"], catalog_size=10, seed=3, order_rate_per_hour=600)
+    sb.backend.clock.set_scale(0)
+    orders = sb.backend.sellers[creds.seller_id].orders
+    sb.advance(600)
+    assert orders, "the stream creates orders at 600/hour"
+    assert sb.http.patch(f"/_sandbox/sellers/{creds.seller_id}", json={"order_rate_per_hour": 0}).status_code == 200
+    stopped_at = len(orders)
+    sb.advance(3600)  # the arrival scheduled before the change comes and creates nothing
+    assert len(orders) == stopped_at
+    for _ in range(3):  # restarting repeatedly keeps one stream, not three
+        sb.http.patch(f"/_sandbox/sellers/{creds.seller_id}", json={"order_rate_per_hour": 60})
+    sb.advance(3600)
+    assert 30 <= len(orders) - stopped_at <= 100  # Poisson at 60/hour over one hour, not ~180

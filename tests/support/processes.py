@@ -190,12 +190,8 @@ class ServedSandbox:
         r.raise_for_status()
 
     def stop_stream(self, seller_id: str) -> None:
-        """End a seller's order stream: at most the one arrival already scheduled still comes.
-
-        Not rate 0: the sandbox divides by the rate when it schedules the next arrival (a rate of 0
-        set on a live stream fails that event); one order in about 40 simulated days is none here.
-        """
-        self.set_rate(seller_id, 0.001)
+        """End a seller's order stream: rate 0, the arrival already scheduled does not come."""
+        self.set_rate(seller_id, 0)
 
     def orders(self, seller_id: str) -> dict[str, dict]:
         r = self.http.get(f"/_sandbox/sellers/{seller_id}/orders")

@@ -155,18 +155,28 @@ class OrderStream:
         self.seller = seller
         self.rng = random.Random(f"orders:{seller.seed}")
         self.mix = OrderMix.for_seller(seller)
+        self._arrival_pending = False  # one scheduled arrival at most: restarting never doubles the stream
 
     def start(self, now: datetime) -> None:
-        if self.seller.order_rate_per_hour > 0:
+        """(Re)start the stream: a no-op when the rate is 0 or an arrival is already scheduled."""
+        if self.seller.order_rate_per_hour > 0 and not self._arrival_pending:
             self._schedule_next(now)
 
     def _schedule_next(self, after: datetime) -> None:
-        gap = self.rng.expovariate(self.seller.order_rate_per_hour / 3600.0)
+        rate = self.seller.order_rate_per_hour
+        if rate <= 0:  # stopped (rate 0 on a live stream): no next arrival, and no division by zero
+            self._arrival_pending = False
+            return
+        self._arrival_pending = True
+        gap = self.rng.expovariate(rate / 3600.0)
         self.backend.events.at(after + timedelta(seconds=gap), self._arrive, f"order {self.seller.seller_id}")
 
     def _arrive(self, at: datetime) -> None:
+        self._arrival_pending = False
         if self.seller.seller_id not in self.backend.sellers:
             return  # the seller was removed or the sandbox reset
+        if self.seller.order_rate_per_hour <= 0:
+            return  # stopped since this arrival was scheduled: it does not come
         self.create_order(at)
         self._schedule_next(at)
 

@@ -115,10 +115,8 @@ async def seller_update(request: Request, backend: Backend, body: dict) -> dict:
             rate = float(body["order_rate_per_hour"])
             if rate < 0:
                 raise ValueError("order_rate_per_hour must be >= 0")
-            was = seller.order_rate_per_hour
-            seller.order_rate_per_hour = rate
-            if was == 0 and rate > 0:
-                backend.order_streams[seller.seller_id].start(backend.now())
+            seller.order_rate_per_hour = rate  # 0 stops the stream at its next arrival
+            backend.order_streams[seller.seller_id].start(backend.now())  # no-op unless it was stopped
         return _seller_summary(seller)
 
 
