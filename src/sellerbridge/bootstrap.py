@@ -44,7 +44,7 @@ class Hub:
     store: Store
     clock: Clock
     buckets: BucketStore
-    _gateways: dict[int, AmazonGateway] = field(default_factory=dict)
+    _gateways: dict[int, tuple[int, AmazonGateway]] = field(default_factory=dict)  # id -> (version, gateway)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _flow_context: HubFlowContext | None = None
 
@@ -69,12 +69,20 @@ class Hub:
         return self.gateway_of(record)
 
     def gateway_of(self, record: ConnectionRecord) -> AmazonGateway:
-        """The gateway of a connection read by the caller (no status check: e.g. unsubscribing a disabled one)."""
+        """The gateway of a connection read by the caller (no status check: e.g. unsubscribing a disabled one).
+
+        Cached per connection and process (it holds the LWA token cache), for the record's
+        ``credentials_version``: a rotation by another process (the CLI, a web replica) bumps it, so the
+        next call after the caller's read uses the new credentials (G3, A3).
+        """
         connection_id = record.id
+        stale: AmazonGateway | None = None
         with self._lock:
-            gateway = self._gateways.get(connection_id)
-            if gateway is not None:
-                return gateway
+            cached = self._gateways.get(connection_id)
+            if cached is not None and cached[0] == record.credentials_version:
+                return cached[1]
+            if cached is not None:
+                stale = cached[1]
             with self.store.uow(read_only=True) as session:
                 secrets = connections.get_secrets(session, self.store.box, connection_id)
             check_credentials(record, secrets)
@@ -86,15 +94,17 @@ class Hub:
                                                     lwa_token_url=record.lwa_token_url)
             gateway = AmazonGateway(credentials, endpoints, buckets=self.buckets, clock=self.clock,
                                     call_sink=self._call_sink(connection_id))
-            self._gateways[connection_id] = gateway
-            return gateway
+            self._gateways[connection_id] = (record.credentials_version, gateway)
+        if stale is not None:
+            stale.close()
+        return gateway
 
     def forget_gateway(self, connection_id: int) -> None:
         """Drop a cached gateway (credentials or endpoints changed, connection disabled)."""
         with self._lock:
-            gateway = self._gateways.pop(connection_id, None)
-        if gateway is not None:
-            gateway.close()
+            cached = self._gateways.pop(connection_id, None)
+        if cached is not None:
+            cached[1].close()
 
     def _call_sink(self, connection_id: int):
         def record(call: CallRecord) -> None:
@@ -109,7 +119,7 @@ class Hub:
 
     def close(self) -> None:
         with self._lock:
-            gateways, self._gateways = list(self._gateways.values()), {}
+            gateways, self._gateways = [g for _, g in self._gateways.values()], {}
         for gateway in gateways:
             gateway.close()
         self.store.close()
@@ -153,7 +163,8 @@ class HubFlowContext:
             record = connections.require_connection(session, connection_id)
         check_runnable(record, hub.now())
         settings = load_order_settings(record.settings, record.name)
-        info = ConnectionInfo(record.id, record.name, record.seller_id, record.marketplace_id, str(record.region))
+        info = ConnectionInfo(record.id, record.name, record.seller_id, record.marketplace_id, str(record.region),
+                              last_error=record.last_error)
         return RunPorts(
             connection=info, settings=settings, amazon=hub.gateway_of(record),
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),

@@ -117,7 +117,9 @@ def test_h2_healthz_and_readyz_answer_200_on_a_migrated_database(api) -> None:
     assert api.get("/healthz").status_code == 200
     r = api.get("/readyz")
     assert r.status_code == 200, r.text
-    assert r.json() == {"status": "ready", "checks": {"database": "ok", "schema": "ok"}}
+    body = r.json()
+    assert body["status"] == "ready" and body["checks"] == {"database": "ok", "schema": "ok"}
+    assert sum(body["connections"].values()) == 1 and body["connections"]["ok"] + body["connections"]["starting"] == 1
 
 
 def test_h2_readyz_is_503_until_the_schema_is_at_head(empty_db_url: str, tmp_path) -> None:
@@ -297,3 +299,33 @@ def test_h2_settled_totals_stay_exact_as_rows_arrive_and_runs_change(db_store: S
     assert value(scrape, "sellerbridge_run_failures_total", flow="orders", retryable="true") == 1
     assert value(scrape, "sellerbridge_runs_running", flow="orders_backlog") == 1
     assert value(scrape, "sellerbridge_runs_total", flow="orders_backlog", status="failed") == 0
+
+
+def test_g3_readyz_says_degraded_and_names_the_failing_connection_when_its_runs_fail(bare_api, world: World) -> None:
+    """/readyz said "ready" while every run failed (issue 9): it now counts connections by health."""
+    from sellerbridge.jobs.runner import run_job
+    from sellerbridge.jobs.scheduler import ensure_jobs
+
+    hub, key = world.hub, f"orders:{world.connection_id}"
+    ensure_jobs(hub)
+    assert run_job(hub, key, owner="test").ran
+    assert bare_api.get("/readyz").json()["status"] == "ready"
+
+    backend = world.sandbox.backend
+    with backend.lock:  # Amazon revokes the authorization: every run of the connection fails from now on
+        backend.authorizations.clear()
+        backend.access_tokens.clear()
+    world.advance(200)  # the poll is due again
+    outcome = run_job(hub, key, owner="test")
+    assert outcome.report is not None and outcome.report.status.value == "failed"
+
+    ready = bare_api.get("/readyz")
+    assert ready.status_code == 200  # the process serves: the intake keeps taking notifications
+    assert ready.json()["status"] == "degraded" and ready.json()["connections"]["failing"] == 1
+    assert "us-main" not in ready.text  # an unauthenticated probe sees counts, not connection names
+    detail = bare_api.get("/api/health/connections", headers=h(bare_api, "viewer"))
+    assert detail.status_code == 200, detail.text
+    [one] = detail.json()["connections"]
+    assert one["state"] == "failing" and one["failures_in_a_row"] == 1
+    assert one["detail"].startswith("orders: searchOrders 403")  # the job's own error, with its flow
+    assert bare_api.get("/api/health/connections").status_code == 401

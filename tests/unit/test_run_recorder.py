@@ -12,7 +12,7 @@ from sellerbridge.amazon.errors import AmazonError, AuthError, Throttled
 from sellerbridge.domain.common.errors import ConfigError
 from sellerbridge.domain.common.results import RunReport, RunStatus
 from sellerbridge.domain.documents import DocumentFailed
-from sellerbridge.domain.ports.runs import OpenedRun, RunPorts
+from sellerbridge.domain.ports.runs import ConnectionInfo, OpenedRun, RunPorts
 from sellerbridge.jobs.retry import decide
 from sellerbridge.sync.runs import RESUMABLE, Flow, record_run
 
@@ -50,16 +50,20 @@ class RunLog:
     def note_connection_error(self, connection_id, error, now):
         self.connection_errors.append(error)
 
+    def clear_connection_error(self, connection_id, error, now):
+        self.connection_errors.append(f"cleared: {error}")
+
 
 class Context:
-    def __init__(self, runs: RunLog, ports_error: Exception | None = None) -> None:
+    def __init__(self, runs: RunLog, ports_error: Exception | None = None,
+                 connection: ConnectionInfo | None = None) -> None:
         self.clock, self.runs, self.scopes = Clock(), runs, []
-        self._ports_error = ports_error
+        self._ports_error, self._connection = ports_error, connection
 
     def ports(self, connection_id):
         if self._ports_error is not None:
             raise self._ports_error
-        return RunPorts(None, None, None, None, None, None, None, None)
+        return RunPorts(self._connection, None, None, None, None, None, None, None)
 
     @contextmanager
     def calls_of(self, run_id):
@@ -91,7 +95,9 @@ def test_h2_a_run_counts_what_its_flow_declares_and_ends_done_or_partial():
     (Throttled("getOrder", retry_after=178.0, waited=600.0), True, 178.0, False),  # G1: never the hub's failure
     (AmazonError("server error", retryable=True, status=503), True, None, False),
     (AmazonError("bad request", retryable=False, status=400), False, None, True),
-    (AuthError("invalid_grant", retryable=False, code="invalid_grant"), False, None, True),
+    (AuthError("invalid_grant", retryable=False, status=400, code="invalid_grant"), False, None, True),
+    (AuthError("Login with Amazon could not be reached (ConnectError)", retryable=True, code="unreachable"),
+     True, None, False),
     (ConfigError("connection 'x' is disabled: its syncs are stopped"), False, None, True),  # A5
 ])
 def test_g1_a_run_amazon_or_the_connection_stops_ends_failed_as_it_should_be_retried(error, retryable,
@@ -104,8 +110,26 @@ def test_g1_a_run_amazon_or_the_connection_stops_ends_failed_as_it_should_be_ret
     report = record_run(Context(log), FLOW, 1, work)
     assert report.status is RunStatus.FAILED and report.retryable is retryable and report.retry_after == retry_after
     assert bool(log.connection_errors) is told  # shown with the connection only when a person must act
-    if isinstance(error, AuthError):
-        assert report.error.startswith("Amazon refused the authorization")
+    if isinstance(error, AuthError):  # a refusal only when LWA refused; a network failure says so (issue 9)
+        assert report.error.startswith("Amazon refused the authorization") is (not retryable)
+        assert ("could not be reached" in report.error) is retryable
+
+
+CALLS_FLOW = Flow("sample_calls", every=timedelta(minutes=2), counts=("created", "calls"))
+SHOWING = ConnectionInfo(1, "us", "A1", "ATVPDKIKX0DER", "na", last_error="test failed: unauthorized")
+
+
+def test_g3_a_run_that_amazon_answered_clears_the_connections_stale_error():
+    log = RunLog()
+    record_run(Context(log, connection=SHOWING), CALLS_FLOW, 1, lambda run: run.tally.add("calls"))
+    assert log.connection_errors == ["cleared: test failed: unauthorized"]
+
+
+def test_g3_a_run_without_a_call_to_amazon_proves_nothing_and_keeps_the_error():
+    log = RunLog()
+    record_run(Context(log, connection=SHOWING), CALLS_FLOW, 1, lambda run: run.tally.add("created"))
+    record_run(Context(log, connection=SHOWING), FLOW, 1, lambda run: None)  # a flow that counts no calls
+    assert log.connection_errors == []
 
 
 def test_a4_a_connection_that_cannot_run_is_a_recorded_failed_run_not_an_exception():

@@ -59,6 +59,12 @@ class AuthError(AmazonError):
                                "unsupported_grant_type", "invalid_scope", "access_denied"})
 
     def summary(self) -> str:
+        """What the operator reads: a refusal only when Login with Amazon answered with one (A4); a
+        network failure or an LWA outage is said as such (it is retried, nothing to fix here)."""
+        if self.status is None:
+            return str(self)  # "lwaToken unreachable: Login with Amazon could not be reached (ConnectError)"
+        if self.retryable:
+            return f"Login with Amazon failed, will retry: {self}"
         return f"Amazon refused the authorization: {self}"
 
     @property

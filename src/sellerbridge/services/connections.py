@@ -162,8 +162,8 @@ def update_connection(
 
     A new refresh token is a new authorization: dated now (or ``authorized_at``), expiring in 365 days,
     its warnings reset, and an ``expired`` connection becomes active again. ``None`` for a secret
-    removes it, which stops the syncs (A5). The cached gateway is dropped so the next call uses the
-    new values.
+    removes it, which stops the syncs (A5). The repository bumps the connection's
+    ``credentials_version``, so every process's next call uses the new values (``Hub.gateway_of``).
     """
     record = get_connection(hub, ref)
     now = hub.now()
@@ -196,7 +196,6 @@ def update_connection(
             repo.update_settings(session, record.id, merged, replace=True, now=now)
         if new_authorization and record.status == "expired":
             repo.set_status(session, record.id, "active", last_error=None, now=now)
-    hub.forget_gateway(record.id)
     return get_connection(hub, record.id)
 
 

@@ -169,7 +169,18 @@ def record_run(ctx: FlowContext, flow: Flow, connection_id: int | None, work: Wo
     ctx.runs.finish(report, state=state if flow.resumes else None, now=ctx.clock.now())
     if report.status is RunStatus.FAILED and not report.retryable and connection_id is not None:
         ctx.runs.note_connection_error(connection_id, report.error or "failed", ctx.clock.now())
+    elif run is not None and _proved_the_connection(run, report):
+        # Amazon answered this run's calls: an error shown from an earlier run or test is stale (G3).
+        assert run.ports.connection is not None and run.ports.connection.last_error is not None
+        ctx.runs.clear_connection_error(run.ports.connection.id, run.ports.connection.last_error, ctx.clock.now())
     return report
+
+
+def _proved_the_connection(run: RunContext, report: RunReport) -> bool:
+    """A finished run that called Amazon and was not stopped by it, of a connection showing an error."""
+    connection = run.ports.connection
+    return (report.status is not RunStatus.FAILED and connection is not None and bool(connection.last_error)
+            and "calls" in run.flow.counts and run.tally["calls"] > 0)
 
 
 def failed(report: RunReport, exc: Exception) -> RunReport:

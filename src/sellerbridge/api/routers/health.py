@@ -1,7 +1,11 @@
 """/readyz and /metrics (H2, G3; issue 4). /healthz, "the process answers", is in ``routes_public``.
 
 - ``/readyz``: 200 when the database answers and its schema is at the Alembic head, and Redis answers
-  PING when ``redis_url`` is set; otherwise 503 with what is not ready. No API key: load balancers and
+  PING when ``redis_url`` is set; otherwise 503 with what is not ready. The body also counts the
+  connections by health (``services/connection_health.py``) and says ``degraded`` when one is failing
+  or stale: still 200, because the process can serve (the intake keeps taking notifications while
+  Amazon refuses a seller) and pulling every replica would make it worse. The per-connection detail is
+  ``GET /api/health/connections`` (a viewer key: it names connections). No API key: load balancers and
   orchestrators probe it. Answers carry no URL, host or secret, only what failed. The checks are
   ``services/readiness.py``; this router only turns them into the answer.
 - ``/metrics``: Prometheus text format, derived from the database (``services/metrics.py``), so every
@@ -16,13 +20,13 @@ import hmac
 import threading
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from ...services import readiness
+from ...services import connection_health, readiness
 from ...services.metrics import HubMetrics
 from ...services.prometheus_text import CONTENT_TYPE
-from ..deps import get_hub
+from ..deps import get_hub, viewer
 
 router = APIRouter(tags=["health"])
 _metrics_lock = threading.Lock()
@@ -31,11 +35,24 @@ _metrics_lock = threading.Lock()
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
     """200 ``{"status": "ready", "checks": {...}}`` or 503 ``{"status": "not ready", "not_ready": [...]}``."""
-    state = readiness.check(get_hub(request))
+    hub = get_hub(request)
+    state = readiness.check(hub)
     body: dict[str, Any] = {"status": "ready" if state.ready else "not ready", "checks": state.checks}
     if not state.ready:
         body["not_ready"] = state.not_ready
-    return JSONResponse(body, status_code=200 if state.ready else 503)
+        return JSONResponse(body, status_code=503)
+    counts = connection_health.summary(connection_health.connection_health(hub))
+    body["connections"] = counts
+    if counts["failing"] or counts["stale"]:
+        body["status"] = "degraded"
+    return JSONResponse(body, status_code=200)
+
+
+@router.get("/api/health/connections", dependencies=[Depends(viewer)])
+def connections_health(request: Request) -> dict[str, Any]:
+    """Each connection's health: ok, starting, failing (with the error), stale or stopped (G3, H2)."""
+    health = connection_health.connection_health(get_hub(request))
+    return {"summary": connection_health.summary(health), "connections": [h.as_dict() for h in health]}
 
 
 def _check_token(request: Request) -> None:

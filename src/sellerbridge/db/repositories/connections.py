@@ -47,6 +47,7 @@ class ConnectionRecord:
     expiry_warned_days: int | None
     settings: dict[str, Any]
     last_error: str | None
+    credentials_version: int  # what the cached gateway was built from (bumped by set_secrets/endpoints)
     has_credentials: bool  # both secrets present (A5: removing them stops the syncs)
     created_at: datetime
     updated_at: datetime
@@ -211,6 +212,8 @@ def set_secrets(
         values["expiry_warned_days"] = None  # a new authorization gets its 30/7/1-day warnings again
     if authorization_expires_at is not KEEP:
         values["authorization_expires_at"] = authorization_expires_at
+    if any(v is not KEEP for v in (client_id, client_secret, refresh_token)):
+        values["credentials_version"] = t.c.credentials_version + 1  # every process rebuilds its gateway
     _update(session, connection_id, values)
 
 
@@ -238,7 +241,16 @@ def update_connection(
     ):
         if value is not KEEP:
             values[key] = value
+    if any(v is not KEEP for v in (seller_id, api_base_url, lwa_token_url)):
+        values["credentials_version"] = t.c.credentials_version + 1  # every process rebuilds its gateway
     _update(session, connection_id, values)
+
+
+def clear_run_error(session: Session, connection_id: int, error: str, *, now: datetime) -> bool:
+    """Clear ``last_error`` if it is still ``error`` (a later run succeeded); a newer error stays."""
+    result = session.execute(update(t).where(t.c.id == connection_id, t.c.last_error == error)
+                             .values(last_error=None, updated_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def update_settings(

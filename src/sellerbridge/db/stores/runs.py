@@ -71,6 +71,10 @@ class DbRunLog:
         with self._store.uow() as session:
             connections.update_connection(session, connection_id, last_error=error, now=now)
 
+    def clear_connection_error(self, connection_id: int, error: str, now: datetime) -> None:
+        with self._store.uow() as session:
+            connections.clear_run_error(session, connection_id, error, now=now)
+
 
 def _counts(raw: Mapping[str, Any] | None) -> dict[str, int]:
     return {k: v for k, v in (raw or {}).items() if isinstance(v, int) and not isinstance(v, bool)}

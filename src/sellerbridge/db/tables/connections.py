@@ -37,6 +37,9 @@ connections = Table(
     Column("expiry_warned_days", Integer, nullable=True),
     Column("settings", Json, nullable=False),
     Column("last_error", Text, nullable=True),
+    # Bumped whenever what a gateway is built from changes (secrets, client id, endpoints, seller): every
+    # process compares it with its cached gateway's before the next call (G3, A3).
+    Column("credentials_version", Integer, nullable=False, server_default="1"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("seller_id", "marketplace_id"),

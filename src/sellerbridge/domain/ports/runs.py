@@ -34,6 +34,7 @@ class ConnectionInfo:
     seller_id: str
     marketplace_id: str
     region: str
+    last_error: str | None = None  # as read when the run started: cleared when the run succeeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,9 @@ class RunLog(Protocol):
 
     def note_connection_error(self, connection_id: int, error: str, now: datetime) -> None:
         """Show a failure only a person can fix with the connection (A4, A5)."""
+
+    def clear_connection_error(self, connection_id: int, error: str, now: datetime) -> None:
+        """A later run succeeded: the error it saw at its start is no longer true (a newer one stays)."""
 
 
 @dataclass(frozen=True, slots=True)
