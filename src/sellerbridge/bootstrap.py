@@ -9,6 +9,7 @@ connection, and tags the run's SP-API calls with its id.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
 from .db.repositories import api_calls, connections
+from .db.repositories import jobs as job_repo
 from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
 from .db.stores.documents import DbDocumentStore
@@ -34,6 +36,8 @@ from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
 from .domain.ports.runs import ConnectionInfo, RunPorts
 from .settings import Settings
+
+SHARERS_TTL_SECONDS = 60.0  # real seconds: a connection added or disabled counts within a minute
 
 
 @dataclass
@@ -47,6 +51,21 @@ class Hub:
     _gateways: dict[int, tuple[int, AmazonGateway]] = field(default_factory=dict)  # id -> (version, gateway)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _flow_context: HubFlowContext | None = None
+    _sharers: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)  # (seller, region) -> (at, n)
+
+    def budget_sharers(self, seller_id: str, region: str) -> int:
+        """How many active connections share a seller account's budgets in a region (G1: Amazon's buckets
+        are per seller account and region, whatever the marketplace). Read at most once a minute."""
+        key, now = (seller_id, region), time.monotonic()
+        with self._lock:
+            cached = self._sharers.get(key)
+            if cached is not None and now - cached[0] < SHARERS_TTL_SECONDS:
+                return cached[1]
+        with self.store.uow(read_only=True) as session:
+            count = connections.count_active(session, seller_id=seller_id, region=region)
+        with self._lock:
+            self._sharers[key] = (now, max(1, count))
+        return max(1, count)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -164,7 +183,8 @@ class HubFlowContext:
         check_runnable(record, hub.now())
         settings = load_order_settings(record.settings, record.name)
         info = ConnectionInfo(record.id, record.name, record.seller_id, record.marketplace_id, str(record.region),
-                              last_error=record.last_error)
+                              last_error=record.last_error,
+                              budget_sharers=hub.budget_sharers(record.seller_id, str(record.region)))
         return RunPorts(
             connection=info, settings=settings, amazon=hub.gateway_of(record),
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
@@ -174,6 +194,12 @@ class HubFlowContext:
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         return calllog.run_scope(run_id)
+
+    def ask(self, flow: str, connection_id: int | None) -> None:
+        """Due now in the jobs table: the scheduler queues it at its next tick (G3)."""
+        now = self.hub.now()
+        with self.hub.store.uow() as session:
+            job_repo.request_run(session, job_repo.job_key(flow, connection_id), now=now)
 
 
 def build_hub(settings: Settings | None = None, *, clock: Clock | None = None,

@@ -66,7 +66,7 @@ STEP = st.tuples(
     st.sampled_from(["a", "b"]),  # two buckets: no state leaks between keys
     st.sampled_from([(0.5, 30), (2.0, 10), (0.0056, 20), (5.0, 5)]) | st.tuples(  # plans, learned rates
         st.floats(0.001, 50, allow_nan=False), st.integers(1, 40)),
-    st.none() | st.just(0.0) | st.floats(0, 300, allow_nan=False),  # max_wait
+    st.none() | st.just(0.0) | st.just(-1.0) | st.floats(0, 300, allow_nan=False),  # max_wait (-1: a look)
     PRIORITIES,
 )
 

@@ -64,6 +64,7 @@ def test_g1_a_burst_above_getorder_is_deferred_to_one_report_and_nothing_is_lost
 
     assert sum(o.queued for o in outcomes) == 12 and _waiting(world) == 4
     assert sum(o.deferred for o in outcomes) == 8
+    assert all(o.backstop == (world.connection_id,) for o in outcomes if o.deferred)  # the report is asked for
     _fetch_all(world)
     assert world.calls("getOrder") == 4
     assert report_due(world.hub, world.connection_id, world.hub.now()) is True
@@ -188,3 +189,29 @@ def test_g2_a_backstop_report_stuck_at_amazon_fails_its_run_by_the_deadline_and_
     done = _drive_report(world)[-1]
     assert done.status == "done" and done.counts["created"] == 3, done
     world.assert_consistent()
+
+
+def _backstop_job(world):
+    from sellerbridge.db.repositories import jobs
+
+    with world.hub.store.uow(read_only=True) as session:
+        return jobs.get_job(session, jobs.job_key(REPORT_FLOW, world.connection_id))
+
+
+def test_g2_p9_the_backstop_has_no_tick_it_is_asked_for_by_the_poll_that_created_orders(world):
+    """An idle connection cost 240 backstop ticks an hour (issue 9): the poll now asks when it is due."""
+    from sellerbridge.jobs.scheduler import ensure_jobs
+
+    ensure_jobs(world.hub)
+    assert _backstop_job(world).next_run_at is None  # no schedule of its own
+    world.past_search_lag()
+    assert run_flow(world.hub, "orders", world.connection_id).counts["created"] == 0
+    assert _backstop_job(world).next_run_at is None  # a poll that created nothing asks for nothing
+
+    world.create_orders(3, status="Unshipped", fba=False)
+    world.past_search_lag()
+    assert run_flow(world.hub, "orders", world.connection_id).counts["created"] == 3
+    asked = _backstop_job(world)
+    assert asked.next_run_at is not None and asked.next_run_at <= world.hub.now() and asked.requests == 1
+    reports = _drive_report(world)
+    assert reports[-1].status == "done" and world.calls("createReport") == 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..domain.ports.orders import ReadBudget
 from .errors import AmazonError, AuthError, Throttled
 from .feeds.api import FeedsApi
 from .notifications.subscriptions import NotificationsApi
@@ -32,6 +33,7 @@ from .transport.session import iso
 
 __all__ = ["AmazonGateway", "ConnectionCheck"]
 
+SEARCH_OPERATION = "searchOrders"  # what changed_orders calls (amazon/orders/api.py)
 CHECK_DEADLINE_SECONDS = 60.0  # test_connection does not wait out a long throttle
 
 
@@ -49,6 +51,11 @@ class ConnectionCheck:
 
 class AmazonGateway(OrdersApi, ReportsApi, FeedsApi, NotificationsApi):
     """SP-API for one connection (see the module). Close it (or use ``with``) to release its connections."""
+
+    def changed_orders_budget(self) -> ReadBudget:
+        """``searchOrders``' budget for this seller and region, as the shared bucket has it now (G1)."""
+        return ReadBudget(ready_in=timedelta(seconds=self.ready_in(SEARCH_OPERATION)),
+                          interval=timedelta(seconds=1.0 / self.usage_plan(SEARCH_OPERATION).rate))
 
     def test_connection(self) -> ConnectionCheck:
         """A2 "test connection": an LWA token, then one cheap ``searchOrders`` (last hour, one order)."""

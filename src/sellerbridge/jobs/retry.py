@@ -1,7 +1,8 @@
 """When a job runs next, and whether its run counts as a failure (G1, G3): a decision, not a side effect.
 
 - done or partial -> the regular schedule (``every``), or at once when the run says there is more
-  (``resume_at``, e.g. pending fetches left);
+  (``resume_at``, e.g. pending fetches left), but never before the run's ``not_before`` (Amazon's
+  budget has no room before: the poll of a seller whose burst is spent, or whose marketplaces share it);
 - waiting (a stepping flow) -> when it continues (``resume_at``);
 - throttled (G1) -> Amazon's ``retry_after``; never counted as a failure;
 - another retryable failure -> exponential backoff, 30 s doubling to 15 min, counted;
@@ -45,6 +46,8 @@ def decide(now: datetime, every_seconds: int | None, report: RunReport | None, f
         return RetryDecision(regular, True, "needs a person: the regular schedule")
     if report.resume_at is not None:
         return RetryDecision(min(report.resume_at, regular) if regular else report.resume_at, False, "more to do")
+    if regular is not None and report.not_before is not None and report.not_before > regular:
+        return RetryDecision(report.not_before, False, "done: the next when Amazon's budget has room")
     return RetryDecision(regular, False, "done")
 
 

@@ -33,6 +33,7 @@ from ..db.repositories import connections as repo
 from ..db.repositories import marks, order_reads, pending_fetches
 from ..domain.orders.push import ChangeHint, skip_reason
 from ..settings import Settings
+from ..sync import orders_backstop
 from ..sync.orders_backstop import DEFERRED_MARK, PUSH_SEEN_MARK
 
 TOKEN_FILE_NAME = "intake.token"
@@ -82,6 +83,7 @@ class IntakeOutcome:
     reason: str | None = None
     fetch: tuple[int, ...] = field(default=())
     deferred: int = 0
+    backstop: tuple[int, ...] = field(default=())  # connections that deferred an order: ask their report
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"status": self.status, "queued": self.queued}
@@ -101,7 +103,7 @@ def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND) -> IntakeOutcome:
             log.info("ORDER_CHANGE for seller %s ignored: no active connection", hint.seller_id,
                      extra={"event": "intake_ignored", "seller_id": hint.seller_id})
             return IntakeOutcome("ignored", reason="no active connection for this seller")
-        queued, deferred, skipped, fetch = 0, 0, [], []
+        queued, deferred, skipped, fetch, backstop = 0, 0, [], [], []
         for connection in targets:
             seen = marks.get_mark(session, connection.id, PUSH_SEEN_MARK)
             if seen is None or now - seen >= SEEN_EVERY:  # push works here (the backstop's rule)
@@ -120,12 +122,15 @@ def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND) -> IntakeOutcome:
             dropped = pending_fetches.trim_oldest(session, connection_id=connection.id, keep=bound)
             if dropped:  # never lost: the report backstop and the poll read them
                 deferred += len(dropped)
+                backstop.append(connection.id)
                 marks.set_mark(session, connection.id, DEFERRED_MARK, now, now=now)
+    for connection_id in backstop:  # it deferred orders: the report backstop may be due now (G2)
+        orders_backstop.ask_if_due(hub.flow_context(), connection_id)
     if queued:
-        return IntakeOutcome("queued", queued, fetch=tuple(fetch), deferred=deferred)
+        return IntakeOutcome("queued", queued, fetch=tuple(fetch), deferred=deferred, backstop=tuple(backstop))
     if skipped and len(skipped) == len(targets):
         return IntakeOutcome("skipped", reason=skipped[0])
-    return IntakeOutcome("already_queued", deferred=deferred)
+    return IntakeOutcome("already_queued", deferred=deferred, backstop=tuple(backstop))
 
 
 def queue_fetch(hub: Hub, connection_id: int, amazon_order_id: str, *, source: str) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..domain.common.results import RunReport
+from ..domain.common.results import RunReport, RunStatus
+from ..domain.ports.orders import ReadBudget
 from ..domain.ports.runs import FlowContext
 from .order_import import ORDER_COUNTS, store_orders
 from .runs import Flow, RunContext, record_run
@@ -56,8 +57,27 @@ def plan_window(watermark: datetime | None, now: datetime, not_before: datetime 
 
 
 def run(ctx: FlowContext, connection_id: int | None) -> RunReport:
+    """One poll; a poll that created orders is the moment a backstop report may become due (B1, G2)."""
     assert connection_id is not None
-    return record_run(ctx, FLOW, connection_id, poll)
+    report = record_run(ctx, FLOW, connection_id, poll)
+    if report.status is not RunStatus.FAILED and report.counts.get("created", 0) > 0:
+        from . import orders_backstop  # imports this module: asked for here, after the poll is recorded
+
+        orders_backstop.ask_if_due(ctx, connection_id)
+    return report
+
+
+def next_poll_not_before(budget: ReadBudget, sharers: int, now: datetime) -> datetime | None:
+    """When the next scheduled poll may start, planned per seller account and region (G1).
+
+    Amazon's searchOrders budget (a burst of 20, then one call per ~178 s) belongs to the seller account
+    and region, not to the marketplace. While the burst lasts, the regular schedule stands (None). Once
+    it is spent, each of the ``sharers`` connections polls once per ``sharers`` refills, so their polls
+    take turns with the tokens instead of waiting in a worker for one (a poll once waited 939 s).
+    """
+    if budget.ready_in <= timedelta(0):
+        return None
+    return now + max(budget.ready_in, budget.interval * sharers)
 
 
 def poll(run: RunContext) -> None:
@@ -78,3 +98,4 @@ def poll(run: RunContext) -> None:
                 # stored. The next run re-reads from OVERLAP before it anyway.
                 tx.set_watermark(min(page.latest_update, plan.before))
         run.checkpoint()
+    run.not_before = next_poll_not_before(amazon.changed_orders_budget(), run.connection.budget_sharers, run.now())

@@ -4,7 +4,10 @@
 searchOrders reads at most 100 orders per 178 s (about 2,000 orders/hour) and sees changes two minutes
 late; getOrder reads 1,800 orders/hour. Above those rates, or when the push path is off, the
 actionable-orders report brings every unshipped MFN order, whatever their number, in three calls and
-about a minute. The job is ticked every 15 seconds; a tick with no report in progress and none due
+about a minute. The job has no schedule: it runs when asked, by the poll that created orders
+(``sync/orders.py``) and by the intake when it deferred an order (``api/routers/intake.py``), each
+right after the moment that can make a report due, so nothing ticks per connection every few seconds
+(500 idle sellers used to cost 240 ticks an hour each). A run asked for when no report is due
 records nothing (:func:`backstop_due`). A report in progress is stepped like the backlog's
 (``sync/lifecycle.py``), never a sleep inside a job; a report stuck past :data:`BACKSTOP_REPORT`'s
 deadline fails the run (the next due tick asks for a fresh one: a backstop must not wait long).
@@ -40,7 +43,7 @@ PUSH_SEEN_MARK = "orders_push_seen"  # the latest ORDER_CHANGE received (written
 BACKSTOP_REPORT = LifecycleRule(first_check=timedelta(seconds=60), check_every=timedelta(seconds=15),
                                 deadline=timedelta(minutes=10), attempts=1)
 
-FLOW = Flow("orders_backstop", every=timedelta(seconds=15), counts=ORDER_COUNTS, resumes=True,
+FLOW = Flow("orders_backstop", every=None, counts=ORDER_COUNTS, resumes=True,
             about="the actionable-orders report when the push path defers orders or falls silent (B1, G2)")
 
 
@@ -64,6 +67,14 @@ def run(ctx: FlowContext, connection_id: int | None) -> RunReport | None:
     if ctx.runs.unfinished(FLOW.name, connection_id) is None and not is_due(ctx, connection_id):
         return None
     return record_run(ctx, FLOW, connection_id, step)
+
+
+def ask_if_due(ctx: FlowContext, connection_id: int) -> bool:
+    """Ask the runtime for a backstop run when one is due now (the poll's and the intake's moment)."""
+    if not is_due(ctx, connection_id):
+        return False
+    ctx.ask(FLOW.name, connection_id)
+    return True
 
 
 def is_due(ctx: FlowContext, connection_id: int, now: datetime | None = None) -> bool:

@@ -72,6 +72,7 @@ class RunContext:
         self.tally = tally
         self.clock = ctx.clock
         self.ports = ports
+        self.not_before: datetime | None = None  # the work's hint: schedule the next run no earlier (G1)
         self._runs: RunLog = ctx.runs
         self._progress = progress
         self._saved_at = 0.0
@@ -162,7 +163,8 @@ def record_run(ctx: FlowContext, flow: Flow, connection_id: int | None, work: Wo
         if errors or any(item.status is ItemStatus.ERROR for item in tally.items):
             report = replace(report, status=RunStatus.PARTIAL)
         report = replace(report, resume_at=resume_at)  # a finished run's hint: run again then (more work)
-    report = replace(report, counts=tally.counts(), items=tuple(tally.items))
+    report = replace(report, counts=tally.counts(), items=tuple(tally.items),
+                     not_before=run.not_before if run is not None else None)
     state = dict(run.state if run else opened.state)
     if flow.resumes and report.status is RunStatus.FAILED:
         state[RESUMABLE] = flow.resume_failed and resumable

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from ...domain.common.clock import Clock
 from ..errors import AmazonError, AuthError, Throttled
 from .calllog import CallRecord, CallSink, Redactor
-from .throttle import BucketStore, Priority, UsagePlan, bucket_key, bucket_priority, usage_plan
+from .throttle import BucketStore, Priority, UsagePlan, bucket_key, bucket_priority, ready_in, usage_plan
 
 log = logging.getLogger("sellerbridge.amazon")
 
@@ -159,6 +159,12 @@ class CallRunner:
         published = usage_plan(operation)
         rate = self._learned.get(operation)
         return UsagePlan(rate, published.burst) if rate else published
+
+    def ready_in(self, operation: str) -> float:
+        """Seconds until ``operation`` has a token for this seller and region (nothing is reserved, G1)."""
+        plan = self.plan(operation)
+        return ready_in(self._buckets, bucket_key(self._seller_id, self._region, operation), plan.rate, plan.burst,
+                        self._clock.now().timestamp(), priority=bucket_priority(operation, None))
 
     def run(self, call: Call) -> Answer:
         deadline_seconds = call.deadline_seconds or self._deadline

@@ -105,6 +105,10 @@ class SpApiSession:
         """The plan the gateway paces ``operation`` with: Amazon's published one, or the rate Amazon announced."""
         return self._runner.plan(operation)
 
+    def ready_in(self, operation: str) -> float:
+        """Seconds until ``operation`` could be called without waiting for its budget (G1)."""
+        return self._runner.ready_in(operation)
+
     # --- the call path -----------------------------------------------------------------------------
 
     def _call(self, operation: str, *args: Any, restricted: RdtKey | None = None, grantless: str | None = None,

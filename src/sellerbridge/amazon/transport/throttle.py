@@ -150,6 +150,13 @@ def bucket_key(seller_id: str, region: str, operation: str) -> str:
     return f"{seller_id}:{region}:{operation}"
 
 
+def ready_in(store: BucketStore, key: str, rate: float, burst: int, now: float, *,
+             priority: Priority | None = None) -> float:
+    """Seconds until a call of ``key`` could go without waiting, reserving nothing (plans a flow's next
+    run for when Amazon's budget has room, instead of waiting for it in a worker, G1)."""
+    return store.reserve(key, rate, burst, now, max_wait=-1.0, priority=priority)
+
+
 class BucketStore(Protocol):
     """Shared token buckets. ``now`` is epoch seconds of the caller's clock."""
 
@@ -161,7 +168,8 @@ class BucketStore(Protocol):
         token interval apart. With ``max_wait``, a wait longer than that reserves nothing and is
         returned as is (the caller gives up instead of queueing). A ``priority`` of normal or low
         takes the token only when :func:`reserve_tokens` stay behind it, else it waits until they
-        would (G1); None and high may take the last token.
+        would (G1); None and high may take the last token. A negative ``max_wait`` is a look: the
+        wait is returned and nothing is reserved (:func:`ready_in`).
         """
         ...
 

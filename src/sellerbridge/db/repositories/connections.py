@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from ..crypto import SecretBox
@@ -160,6 +160,17 @@ def list_connections(session: Session, *, status: str | None = None) -> list[Con
     if status is not None:
         stmt = stmt.where(t.c.status == status)
     return [_record(row) for row in session.execute(stmt)]
+
+
+def connection_ids(session: Session) -> list[int]:
+    """Every connection's id (what the scheduler needs, without reading settings)."""
+    return list(session.execute(select(t.c.id).order_by(t.c.id)).scalars())
+
+
+def count_active(session: Session, *, seller_id: str, region: str) -> int:
+    """Active connections of one seller account in one region (they share Amazon's budgets, G1)."""
+    return int(session.execute(select(func.count()).select_from(t).where(
+        t.c.seller_id == seller_id, t.c.region == region, t.c.status == "active")).scalar_one())
 
 
 def _update(session: Session, connection_id: int, values: dict[str, Any]) -> None:

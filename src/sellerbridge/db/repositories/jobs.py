@@ -12,13 +12,16 @@ in several processes (or machines, on PostgreSQL) never need a lock held across 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..tables.connections import connections
 from ..tables.jobs import jobs as t
+from ._sql import upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,20 @@ def ensure_job(session: Session, *, flow: str, connection_id: int | None, every_
     return record
 
 
+def ensure_jobs(session: Session, wanted: Sequence[tuple[str, int | None, int | None]], *, now: datetime) -> int:
+    """Create the jobs of ``wanted`` (flow, connection id, every seconds) that do not exist; returns how many
+    were created. One read of the existing keys and one insert of the missing ones, whatever the number of
+    connections (the scheduler runs it every few seconds for hundreds of sellers)."""
+    existing = set(session.execute(select(t.c.key)).scalars())
+    rows = [dict(key=job_key(flow, connection_id), connection_id=connection_id, flow=flow,
+                 every_seconds=every_seconds, enabled=True,
+                 next_run_at=now if every_seconds is not None else None, failures=0, updated_at=now)
+            for flow, connection_id, every_seconds in wanted if job_key(flow, connection_id) not in existing]
+    if rows:  # another scheduler may create the same rows meanwhile: theirs stand
+        session.execute(upsert(session, t).on_conflict_do_nothing(index_elements=["key"]), rows)
+    return len(rows)
+
+
 def set_schedule(session: Session, key: str, *, now: datetime, every_seconds: int | None = None,
                  manual_only: bool = False, enabled: bool | None = None) -> None:
     """Edit a schedule; the next run moves to ``now + every`` at the latest."""
@@ -98,11 +115,14 @@ def request_run(session: Session, key: str, *, now: datetime) -> None:
 
 
 def due_jobs(session: Session, *, now: datetime, queue_stale: timedelta, limit: int = 500) -> list[JobRecord]:
-    """Enabled jobs due now, not queued (or queued longer than ``queue_stale`` ago), not leased."""
+    """Enabled jobs due now, not queued (or queued longer than ``queue_stale`` ago), not leased, hub-wide
+    or of an active connection (a disabled or expired one runs nothing, A4, A5): one query per tick."""
+    active = select(connections.c.id).where(connections.c.status == "active")
     stmt = select(t).where(
         t.c.enabled.is_(True), t.c.next_run_at.is_not(None), t.c.next_run_at <= now,
         or_(t.c.queued_at.is_(None), t.c.queued_at < now - queue_stale),
         or_(t.c.lease_owner.is_(None), t.c.lease_expires_at < now),
+        or_(t.c.connection_id.is_(None), t.c.connection_id.in_(active)),
     ).order_by(t.c.next_run_at).limit(limit)
     return [_record(row) for row in session.execute(stmt)]
 

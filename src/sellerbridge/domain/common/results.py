@@ -115,6 +115,9 @@ class RunReport:
     items: tuple[ItemResult, ...] = ()
     resume_at: datetime | None = None  # WAITING: when the run continues; otherwise a hint to run again
     resumed: bool = False  # this run continued one that an earlier process or step started
+    # The next scheduled run no earlier than this: Amazon's budget has no room before (G1). A person's
+    # "run now" is not held back by it.
+    not_before: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (CLI ``--json``, REST)."""

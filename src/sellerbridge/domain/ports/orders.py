@@ -72,11 +72,24 @@ class OpenOrdersDocument:
     left_out: list[tuple[str, str]]
 
 
+@dataclass(frozen=True, slots=True)
+class ReadBudget:
+    """Amazon's budget for reading changed orders, as this seller account and region has it now (G1):
+    ``ready_in`` until a call could go without waiting, ``interval`` between calls once the burst is spent."""
+
+    ready_in: timedelta
+    interval: timedelta
+
+
 class OrderSource(Protocol):
     """The Amazon side of order download (``amazon.gateway.AmazonGateway``)."""
 
     #: How far Amazon's search index trails changes: a window may end no later than ``now - index_lag``.
     index_lag: timedelta
+
+    def changed_orders_budget(self) -> ReadBudget:
+        """The budget :meth:`changed_orders` spends, shared by every connection of the seller account and
+        region (nothing is reserved by asking)."""
 
     def changed_orders(self, *, after: datetime, before: datetime, pii: bool) -> Iterator[OrderPage]:
         """Orders changed in [after, before) (``lastUpdatedTime``), page by page; ``pii`` asks for buyer

@@ -35,6 +35,7 @@ class ConnectionInfo:
     marketplace_id: str
     region: str
     last_error: str | None = None  # as read when the run started: cleared when the run succeeds
+    budget_sharers: int = 1  # active connections of this seller account and region: they share its budgets (G1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +146,7 @@ class FlowContext(Protocol):
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         """Inside it, every SP-API call is recorded with this run's id (DESIGN section 5)."""
+
+    def ask(self, flow: str, connection_id: int | None) -> None:
+        """Ask the runtime for a run of another flow as soon as it can (a flow that runs on request,
+        decided where it is cheap: at the end of the run that knows, not by a tick per connection)."""
