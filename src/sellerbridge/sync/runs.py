@@ -75,7 +75,8 @@ class RunContext:
         self.not_before: datetime | None = None  # the work's hint: schedule the next run no earlier (G1)
         self._runs: RunLog = ctx.runs
         self._progress = progress
-        self._saved_at = 0.0
+        # The first save comes a second into the run: a run done sooner (an idle poll) is saved once, by its end.
+        self._saved_at = time.monotonic()
 
     def now(self) -> datetime:
         return self.clock.now()

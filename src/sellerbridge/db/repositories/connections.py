@@ -133,6 +133,11 @@ def get_connection(session: Session, connection_id: int) -> ConnectionRecord | N
     return None if row is None else _record(row)
 
 
+def exists(session: Session, connection_id: int) -> bool:
+    """Whether the connection exists (without reading its settings)."""
+    return session.execute(select(t.c.id).where(t.c.id == connection_id)).first() is not None
+
+
 def require_connection(session: Session, connection_id: int) -> ConnectionRecord:
     record = get_connection(session, connection_id)
     if record is None:

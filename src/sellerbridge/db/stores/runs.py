@@ -23,7 +23,7 @@ class DbRunLog:
 
     def open(self, flow: str, connection_id: int | None, *, resumes: bool, now: datetime) -> OpenedRun:
         with self._store.uow() as session:
-            if connection_id is not None and connections.get_connection(session, connection_id) is None:
+            if connection_id is not None and not connections.exists(session, connection_id):
                 raise ConfigError(f"no connection {connection_id}: see `sellerbridge connection list`")
             if resumes:
                 latest = sync_runs.latest_run(session, connection_id=connection_id, flow=flow)
