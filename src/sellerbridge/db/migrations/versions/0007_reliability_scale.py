@@ -24,8 +24,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections") as batch:
-        batch.add_column(sa.Column("credentials_version", sa.Integer(), nullable=False, server_default="1"))
+    # A plain ADD COLUMN (SQLite has it): a batch rebuild would drop and recreate ``connections``, which
+    # SQLite, with foreign keys on, turns into deleting what refers to it.
+    op.add_column("connections", sa.Column("credentials_version", sa.Integer(), nullable=False, server_default="1"))
     op.execute("UPDATE jobs SET every_seconds = NULL WHERE flow = 'orders_backstop' AND every_seconds = 15")
 
 
