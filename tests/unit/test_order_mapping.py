@@ -106,6 +106,14 @@ def test_b5_a_known_buyer_email_matches_the_existing_customer():
     assert (order.customer.action, order.customer.customer_id) == (CustomerAction.MATCH, 42)
 
 
+def test_without_the_pii_grant_a_known_buyer_is_not_matched_by_email():
+    """Issue 9: a connection without the grant may not know the buyer, so it may not recognise one."""
+    customers = Customers({hash_email("zoe.mueller@marketplace.amazon.de"): 42})
+    order = mapped(customers=customers, settings=OrderImportSettings(pii_grant=False))
+    assert (order.customer.action, order.customer.customer_id, order.customer.email_hash) == (
+        CustomerAction.ANONYMOUS, None, None)
+
+
 def test_b5_an_unknown_buyer_becomes_a_new_customer_with_the_buyers_details():
     order = mapped()
     customer = order.customer
