@@ -71,6 +71,7 @@ CITIES = {
     "JP": [("千代田区", "東京都", "100-0001"), ("大阪市", "大阪府", "530-0001")],
     "AU": [("Sydney", "NSW", "2000")], "SG": [("Singapore", None, "018956")],
 }
+STREAM_PROGRAMS = ("IN_STORE_PICK_UP", "PREORDER", "AMAZON_EASY_SHIP", "FBM_SHIP_PLUS", "DELIVERY_BY_AMAZON")
 BR_STREET = "Avenida Paulista"
 STREETS = ["Main St", "Königstraße", "Rue de l'Église", "Calle Mayor", "Via Roma", "Hauptstraße", "1-1 丸の内"]
 SHIP_LEVEL_TEXT = {"Standard": "Std Dom", "Expedited": "Exp Dom", "SecondDay": "Second Day",
@@ -93,6 +94,7 @@ class OrderMix:
     buyer_cancel: float = 0.02
     amazon_cancel: float = 0.02
     late: float = 0.03  # share of MFN orders given a ship-by already near (late if not shipped fast)
+    programs: float = 0.0  # share of MFN orders given one of STREAM_PROGRAMS (pick-up, pre-order...)
 
     @classmethod
     def for_seller(cls, seller: Seller) -> OrderMix:
@@ -220,6 +222,8 @@ class OrderStream:
         buyer_id = f"A{rng.randint(10**11, 10**12 - 1)}"
         handling = 0 if level in ("NextDay", "SameDay") else rng.choice([1, 2])
         late = not fba and rng.random() < mix.late
+        if not programs and not fba and mix.programs and rng.random() < mix.programs:  # no draw at share 0
+            programs = [rng.choice(STREAM_PROGRAMS)]
         latest_ship = at + (timedelta(hours=2) if late else timedelta(days=handling, hours=20))
         order = Order(
             order_id=order_id, seller_id=seller.seller_id, marketplace_id=mp.marketplace_id,
