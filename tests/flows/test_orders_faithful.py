@@ -20,9 +20,10 @@ from sellerbridge.amazon.orders.v2026 import to_order_draft
 from sellerbridge.api.app import create_api
 from sellerbridge.cli import context
 from sellerbridge.cli.main import app
-from sellerbridge.db.repositories import catalog, connections, customers
+from sellerbridge.db.repositories import catalog, connections, customers, order_reads
 from sellerbridge.db.stores.orders import DbOrderStore, load_order_settings
 from sellerbridge.domain.orders.mapping import map_order
+from sellerbridge.sandbox.state import SHIPPED, Shipment, ShipmentItem
 from sellerbridge.services import api_keys
 from sellerbridge.services.orders import show_order
 from sellerbridge.services.pii import count_due
@@ -213,3 +214,44 @@ def test_a_buyer_is_matched_only_within_the_connection_and_never_without_the_pii
         assert customers.find_by_email(session, world.hub.store.box, email) is None  # nor under the hub-wide key
     [[count]] = world.rows("SELECT COUNT(*) FROM customers")
     assert count == 2
+
+
+def test_an_updated_order_takes_amazons_ship_time_and_its_delivery_as_the_purge_clock(world):
+    """Imported unshipped; Amazon ships it (ship time before the next sync), then delivers it: the store
+    keeps the package's ship time and the delivery's lastUpdatedTime, never when the hub synced."""
+    [order_id] = world.create_orders(1, status="Unshipped", fba=False)
+    world.past_search_lag()
+    assert sync_orders(world.hub, world.connection_id).counts["created"] == 1
+    backend = world.sandbox.backend
+    state = backend.sellers[world.seller_id]
+    order = state.orders[order_id]
+    shipped = backend.now()
+    order.shipments.append(Shipment("1", "UPS", None, None, "1Z9", shipped,
+                                    [ShipmentItem(ln.order_item_id, ln.quantity) for ln in order.lines], shipped,
+                                    "confirmShipment"))
+    for line in order.lines:
+        line.quantity_shipped = line.quantity
+    order.status = SHIPPED
+    backend.touch_order(state, order, shipped)
+    world.advance(6 * 3600)  # the hub syncs hours later
+    world.past_search_lag()
+    sync_orders(world.hub, world.connection_id)
+    first = _record(world, order_id)
+    assert first.shipped_at == shipped.replace(microsecond=0) and first.delivered_at is None
+
+    world.advance(2 * 86400)
+    r = world.sandbox.http.post(f"/_sandbox/sellers/{world.seller_id}/orders/{order_id}/deliver")
+    assert r.status_code == 200, r.text
+    delivered = order.last_updated
+    world.advance(86400)
+    world.past_search_lag()
+    sync_orders(world.hub, world.connection_id)
+    later = _record(world, order_id)
+    assert later.delivered_at == delivered.replace(microsecond=0)
+    assert later.shipped_at == first.shipped_at  # the clock did not move
+
+
+def _record(world: World, amazon_order_id: str):
+    """The stored order as the store reads it (aware UTC times on both databases)."""
+    with world.hub.store.uow(read_only=True) as session:
+        return order_reads.get_by_amazon_id(session, world.connection_id, amazon_order_id)
