@@ -12,7 +12,7 @@ import threading
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import redis
 
@@ -175,7 +175,8 @@ class HubFlowContext:
 
     def ports(self, connection_id: int | None) -> RunPorts:
         hub = self.hub
-        pii = DbPiiStore(hub.store, retention_days=hub.settings.pii_retention_days)
+        pii = DbPiiStore(hub.store, retention_days=hub.settings.pii_retention_days,
+                         transit_allowance=timedelta(days=hub.settings.pii_transit_allowance_days))
         if connection_id is None:
             return RunPorts(None, None, None, None, None, None, None, pii)
         with hub.store.uow(read_only=True) as session:

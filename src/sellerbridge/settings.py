@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     # The task queue's name (Huey): processes sharing one Redis (or one data_dir) and one name share
     # one queue. Distinct names keep installations, or test runs, on one Redis apart.
     queue_name: str = Field("sellerbridge", pattern=r"^[A-Za-z0-9_]{1,64}$")
-    pii_retention_days: int = Field(30, ge=1)  # B13: purge PII N days after shipment
+    pii_retention_days: int = Field(30, ge=1)  # B13: purge PII N days after delivery
+    pii_transit_allowance_days: int = Field(14, ge=0)  # B13: delivery not seen: ship time + this (purge_clock.py)
     public_base_url: str = "http://127.0.0.1:8800"  # where Amazon's OAuth redirect reaches the hub
     # A2: the hub's SP-API application id (amzn1.sp.solution...), named in the OAuth consent URL.
     spapi_application_id: str | None = None

@@ -258,20 +258,25 @@ def test_i2_orders_are_listed_newest_first_filtered_and_paged(db_store, conn_id)
     assert list(stored) == ["111-0000001-0000000"]  # 6 belongs to the other connection
 
 
+NO_TRANSIT = timedelta(0)  # the purge clock's allowance for a delivery not seen (purge_clock.py)
+
+
 def test_b13_purging_pii_erases_it_for_good(db_store, conn_id):
     with db_store.uow() as s:
         order_id = orders.insert_order(
             s, db_store.box, connection_id=conn_id, draft=draft(status=OrderStatus.SHIPPED), now=T0
         ).order.id
-        assert orders.order_ids_due_for_pii_purge(s, shipped_before=T0) == []
-        assert orders.order_ids_due_for_pii_purge(s, shipped_before=T0 + timedelta(days=31)) == [order_id]
+        assert orders.order_ids_due_for_pii_purge(s, cutoff=T0, transit_allowance=NO_TRANSIT) == []
+        due = orders.order_ids_due_for_pii_purge(s, cutoff=T0 + timedelta(days=31), transit_allowance=NO_TRANSIT)
+        assert due == [order_id]
         orders.purge_pii(s, order_id, now=T0 + timedelta(days=31))
     with db_store.uow() as s:
         # A later update carrying PII again does not bring it back.
         again = draft(status=OrderStatus.SHIPPED, updated=T0 + timedelta(days=32))
         orders.update_order(s, db_store.box, order_id, again, OrderMapping(), expected_version=2)
         got = orders.get_order_detail(s, order_id, box=db_store.box)
-        assert orders.order_ids_due_for_pii_purge(s, shipped_before=T0 + timedelta(days=40)) == []
+        later = orders.order_ids_due_for_pii_purge(s, cutoff=T0 + timedelta(days=40), transit_allowance=NO_TRANSIT)
+        assert later == []
     assert got.order.pii_purged_at == T0 + timedelta(days=31)
     assert not got.address.has_pii and got.address.name is None and got.address.postal_code is None
     assert got.address.city == "Springfield"

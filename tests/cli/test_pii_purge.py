@@ -44,9 +44,10 @@ def _import_three(world: World) -> dict[str, int]:
 
 
 def _ship(world: World, order_id: int, days_ago: float) -> None:
+    """Shipped and delivered ``days_ago`` (Amazon's times): the purge clock counts from the delivery."""
+    when = world.hub.now() - timedelta(days=days_ago)
     with world.hub.store.uow() as session:
-        orders.set_order_fields(session, order_id, status=OrderStatus.SHIPPED,
-                                shipped_at=world.hub.now() - timedelta(days=days_ago))
+        orders.set_order_fields(session, order_id, status=OrderStatus.SHIPPED, shipped_at=when, delivered_at=when)
 
 
 def _detail(world: World, order_id: int):

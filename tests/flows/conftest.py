@@ -24,7 +24,7 @@ def make_world(db_url: str, tmp_path) -> Iterator:
         server = live_server(sandbox.app)
         base_url = server.__enter__()
         closers.append(lambda: server.__exit__(None, None, None))
-        creds = sandbox.create_seller(marketplaces=["US"], catalog_size=catalog_size, seed=11, **seller)
+        creds = sandbox.create_seller(**{"marketplaces": ["US"], "catalog_size": catalog_size, "seed": 11, **seller})
         clock = RemoteSandboxClock(base_url, sandbox)
         closers.append(clock.close)
         settings = Settings(data_dir=tmp_path / "hub", database_url=db_url, secret_key=generate_key().decode())

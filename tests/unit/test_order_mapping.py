@@ -106,6 +106,14 @@ def test_b5_a_known_buyer_email_matches_the_existing_customer():
     assert (order.customer.action, order.customer.customer_id) == (CustomerAction.MATCH, 42)
 
 
+def test_without_the_pii_grant_a_known_buyer_is_not_matched_by_email():
+    """Issue 9: a connection without the grant may not know the buyer, so it may not recognise one."""
+    customers = Customers({hash_email("zoe.mueller@marketplace.amazon.de"): 42})
+    order = mapped(customers=customers, settings=OrderImportSettings(pii_grant=False))
+    assert (order.customer.action, order.customer.customer_id, order.customer.email_hash) == (
+        CustomerAction.ANONYMOUS, None, None)
+
+
 def test_b5_an_unknown_buyer_becomes_a_new_customer_with_the_buyers_details():
     order = mapped()
     customer = order.customer
@@ -141,7 +149,8 @@ def test_b13_without_the_grant_buyer_and_recipient_pii_are_dropped():
     assert (a.city, a.state_or_region, a.country_code, a.company) == ("München", "Bayern", "DE",
                                                                        "Ærøskøbing Handel GmbH")
     assert (order.customer.name, order.customer.email) == (None, None)
-    assert order.customer.email_hash  # still matched: the hash is not the e-mail
+    # without the grant the connection may not know the buyer, so it recognises nobody either (issue 9)
+    assert order.customer.action is CustomerAction.ANONYMOUS and order.customer.email_hash is None
     assert order.lines[0].gift_message is None
     assert not order.pii
 

@@ -27,7 +27,8 @@ from .demo_hub import DemoHub
 console = Console()
 
 DEMO_SELLER = {"seller_id": "ADEMOSELLER001", "marketplaces": ["US", "CA", "MX"], "catalog_size": 120,
-               "order_rate_per_hour": 240, "seed": 2026}
+               "order_rate_per_hour": 240, "seed": 2026,
+               "mix": {"programs": 0.05}}  # some pick-up, pre-order, Easy Ship... orders (issue 9)
 
 
 def _port_free(host: str, port: int) -> bool:

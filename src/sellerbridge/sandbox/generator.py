@@ -71,6 +71,8 @@ CITIES = {
     "JP": [("千代田区", "東京都", "100-0001"), ("大阪市", "大阪府", "530-0001")],
     "AU": [("Sydney", "NSW", "2000")], "SG": [("Singapore", None, "018956")],
 }
+STREAM_PROGRAMS = ("IN_STORE_PICK_UP", "PREORDER", "AMAZON_EASY_SHIP", "FBM_SHIP_PLUS", "DELIVERY_BY_AMAZON")
+BR_STREET = "Avenida Paulista"
 STREETS = ["Main St", "Königstraße", "Rue de l'Église", "Calle Mayor", "Via Roma", "Hauptstraße", "1-1 丸の内"]
 SHIP_LEVEL_TEXT = {"Standard": "Std Dom", "Expedited": "Exp Dom", "SecondDay": "Second Day",
                    "NextDay": "Next Day", "Scheduled": "Scheduled Delivery", "FreeEconomy": "FreeEconomy",
@@ -92,6 +94,7 @@ class OrderMix:
     buyer_cancel: float = 0.02
     amazon_cancel: float = 0.02
     late: float = 0.03  # share of MFN orders given a ship-by already near (late if not shipped fast)
+    programs: float = 0.0  # share of MFN orders given one of STREAM_PROGRAMS (pick-up, pre-order...)
 
     @classmethod
     def for_seller(cls, seller: Seller) -> OrderMix:
@@ -140,7 +143,8 @@ def populate_catalog(seller: Seller, now: datetime) -> None:
             channel = FBA_CHANNEL[mp.region] if fba else "DEFAULT"
             listing = Listing(
                 sku=sku, asin=asin, marketplace_id=mp_id, product_type=product_type, title=title,
-                attributes=_listing_attributes(mp, title, price, quantity, channel, rng.choice([1, 2, 3])),
+                attributes=_listing_attributes(mp, title, price.quantize(marketplaces.quantum(mp.currency)), quantity,
+                                               channel, rng.choice([1, 2, 3])),
                 created=now, last_updated=now, fulfillment_channel=channel,
             )
             listings_ops.refresh(listing)  # status from the attributes: quantity 0 is not BUYABLE
@@ -182,8 +186,13 @@ class OrderStream:
 
     # --- one order --------------------------------------------------------------------------
 
-    def create_order(self, at: datetime, *, fba: bool | None = None, status: str = PENDING) -> Order:
-        """Create an order now. Used by the stream and by ``POST /_sandbox/sellers/{id}/orders``."""
+    def create_order(self, at: datetime, *, fba: bool | None = None, status: str = PENDING,
+                     programs: list[str] | tuple[str, ...] = ()) -> Order:
+        """Create an order now. Used by the stream and by ``POST /_sandbox/sellers/{id}/orders``.
+
+        Amounts are in the marketplace's currency at its ISO 4217 decimals (JP: whole yen); a Brazilian
+        address has Amazon's extended fields; a gift has a wrap level; ``programs`` (Amazon's words) are
+        the order's beyond the prime/business/premium flags."""
         rng, seller, mix = self.rng, self.seller, self.mix
         mfn_listings = [k for k, v in seller.listings.items() if v.fulfillment_channel == "DEFAULT"]
         fba_listings = [k for k, v in seller.listings.items() if v.fulfillment_channel != "DEFAULT"]
@@ -206,21 +215,25 @@ class OrderStream:
             listing = seller.listings[key]
             seller.item_seq += 1
             qty = rng.choice([1, 1, 1, 2, 3])
+            unit = marketplaces.quantum(mp.currency)
             price = Decimal(str(listing.attributes["purchasable_offer"][0]["our_price"][0]["schedule"][0]
-                                ["value_with_tax"])).quantize(Decimal("0.01"))
-            shipping = Decimal("0") if level in ("Standard", "FreeEconomy") else Decimal("5.99")
+                                ["value_with_tax"])).quantize(unit)
+            shipping = Decimal("0") if level in ("Standard", "FreeEconomy") else Decimal("5.99").quantize(unit)
+            gift = "Alles Gute zum Geburtstag! 🎂" if rng.random() < 0.03 else None
             lines.append(OrderLine(
                 order_item_id=f"{seller.seed % 100:02d}{seller.item_seq:012d}", sku=listing.sku,
                 asin=listing.asin, title=listing.title, quantity=qty, unit_price=price,
-                item_tax=(price * qty * Decimal("0.08")).quantize(Decimal("0.01")),
-                shipping_price=shipping, shipping_tax=(shipping * Decimal("0.08")).quantize(Decimal("0.01")),
-                gift_message="Alles Gute zum Geburtstag! 🎂" if rng.random() < 0.03 else None,
+                item_tax=(price * qty * Decimal("0.08")).quantize(unit),
+                shipping_price=shipping, shipping_tax=(shipping * Decimal("0.08")).quantize(unit),
+                gift_message=gift, gift_wrap_level="STANDARD" if gift else None,
             ))
         city, state, postal = rng.choice(CITIES.get(mp.country, CITIES["US"]))
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         buyer_id = f"A{rng.randint(10**11, 10**12 - 1)}"
         handling = 0 if level in ("NextDay", "SameDay") else rng.choice([1, 2])
         late = not fba and rng.random() < mix.late
+        if not programs and not fba and mix.programs and rng.random() < mix.programs:  # no draw at share 0
+            programs = [rng.choice(STREAM_PROGRAMS)]
         latest_ship = at + (timedelta(hours=2) if late else timedelta(days=handling, hours=20))
         order = Order(
             order_id=order_id, seller_id=seller.seller_id, marketplace_id=mp.marketplace_id,
@@ -231,15 +244,11 @@ class OrderStream:
                         email=f"{rng.randbytes(8).hex()}@marketplace.amazon.{_email_tld(mp.country)}",
                         company="Ærøskøbing Handel GmbH" if business else None,
                         purchase_order_number=f"PO-{rng.randint(1000, 9999)}" if business else None),
-            ship_to=Address(name=name, line1=f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
-                            line2=f"Apt {rng.randint(1, 40)}" if rng.random() < 0.3 else None,
-                            city=city, state_or_region=state, postal_code=postal, country_code=mp.country,
-                            phone=f"+1 206-555-{rng.randint(0, 9999):04d}",
-                            address_type="Commercial" if business else "Residential"),
+            ship_to=_address(rng, name, city, state, postal, mp.country, business),
             lines=lines, earliest_ship=at, latest_ship=latest_ship,
             earliest_delivery=latest_ship + timedelta(days=1), latest_delivery=latest_ship + timedelta(days=5),
             is_prime=rng.random() < mix.prime, is_business=business, is_premium=level in ("NextDay", "SameDay"),
-            payment_method="Invoice" if net30 else "Other",
+            payment_method="Invoice" if net30 else "Other", programs=list(programs),
         )
         seller.orders[order_id] = order
         self.backend.touch_order(seller, order, at)
@@ -295,6 +304,22 @@ class OrderStream:
     def _check_late(order: Order) -> None:
         if order.status in (UNSHIPPED, "PartiallyShipped"):
             order.late = True
+
+
+def _address(rng: random.Random, name: str, city: str, state: str | None, postal: str, country: str,
+             business: bool) -> Address:
+    """A ship-to address; in Brazil with Amazon's extended fields (street, number, complement,
+    neighbourhood) and the municipality, as Amazon writes Brazilian addresses."""
+    number, street = rng.randint(1, 999), rng.choice(STREETS)
+    line2 = f"Apt {rng.randint(1, 40)}" if rng.random() < 0.3 else None
+    address = Address(name=name, line1=f"{number} {street}", line2=line2, city=city, state_or_region=state,
+                      postal_code=postal, country_code=country, phone=f"+1 206-555-{rng.randint(0, 9999):04d}",
+                      address_type="Commercial" if business else "Residential")
+    if country == "BR":
+        address.line1 = f"{BR_STREET}, {number}"
+        address.street_name, address.street_number, address.complement = BR_STREET, str(number), line2
+        address.neighborhood, address.municipality = "Bela Vista", city
+    return address
 
 
 def _email_tld(country: str) -> str:

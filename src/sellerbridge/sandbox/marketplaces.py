@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,15 @@ MARKETPLACES: dict[str, Marketplace] = {m.marketplace_id: m for m in [
     Marketplace("A39IBJ37TRP1C6", "AU", "FE", "AUD", "Amazon.com.au", "en_AU"),
     Marketplace("A19VAU5U5O7RUS", "SG", "FE", "SGD", "Amazon.sg", "en_SG"),
 ]}
+
+# ISO 4217 minor units where they are not 2: how Amazon writes amounts in these currencies
+CURRENCY_EXPONENTS: dict[str, int] = {"JPY": 0, "KRW": 0, "CLP": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3}
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest unit of ``currency`` as a Decimal (JPY 1, USD 0.01, KWD 0.001)."""
+    return Decimal(1).scaleb(-CURRENCY_EXPONENTS.get(currency, 2))
+
 
 BY_COUNTRY: dict[str, Marketplace] = {m.country: m for m in MARKETPLACES.values()}
 BY_COUNTRY["UK"] = BY_COUNTRY["GB"]

@@ -48,11 +48,10 @@ FULFILLMENT_CHANNELS = ("AFN", "MFN")
 PAYMENT_METHODS = ("COD", "CVS", "Other")
 ADDRESS_STATUSES = frozenset({UNSHIPPED, PARTIALLY_SHIPPED, SHIPPED, INVOICE_UNCONFIRMED})
 UNPRICED_STATUSES = frozenset({PENDING, PENDING_AVAILABILITY})
-CENT = Decimal("0.01")
 
 
 def money(value: Decimal, currency: str) -> dict[str, str]:
-    return {"CurrencyCode": currency, "Amount": str(Decimal(value).quantize(CENT))}
+    return {"CurrencyCode": currency, "Amount": str(Decimal(value).quantize(marketplaces.quantum(currency)))}
 
 
 def payment_method(order: Order) -> str:
@@ -100,8 +99,10 @@ def render_order(order: Order, *, buyer_info: bool, shipping_address: bool, now:
         "PaymentMethodDetails": ["Invoice"] if order.payment_method == "Invoice" else ["Standard"],
         "MarketplaceId": order.marketplace_id,
         "ShipmentServiceLevelCategory": order.service_level,
-        "OrderType": "StandardOrder",
+        "OrderType": "Preorder" if "PREORDER" in order.programs else "StandardOrder",
     })
+    if "AMAZON_EASY_SHIP" in order.programs and order.is_mfn:
+        out["EasyShipShipmentStatus"] = "PendingSchedule" if order.status in (PENDING, UNSHIPPED) else "PickedUp"
     if order.is_mfn:
         out["EarliestShipDate"] = iso_z(order.earliest_ship)
         out["LatestShipDate"] = iso_z(order.latest_ship)
@@ -115,7 +116,7 @@ def render_order(order: Order, *, buyer_info: bool, shipping_address: bool, now:
         "IsGlobalExpressEnabled": False,
         "IsReplacementOrder": False,
         "IsSoldByAB": False,
-        "IsISPU": False,
+        "IsISPU": "IN_STORE_PICK_UP" in order.programs,
         "IsAccessPointOrder": False,
         "HasRegulatedItems": False,
     })
@@ -145,8 +146,17 @@ def render_address(order: Order, *, pii: bool, now: datetime) -> dict[str, str] 
     out["PostalCode"] = a.postal_code
     out["CountryCode"] = a.country_code
     if pii:
+        if a.district_or_county:
+            out["District"] = a.district_or_county
+        if a.municipality:
+            out["Municipality"] = a.municipality
         if a.phone and not _phone_suppressed(order, now):
             out["Phone"] = a.phone
+        extended = {key: value for key, value in (("StreetName", a.street_name), ("StreetNumber", a.street_number),
+                                                  ("Complement", a.complement), ("Neighborhood", a.neighborhood))
+                    if value}
+        if extended:
+            out["ExtendedFields"] = extended
         out["AddressType"] = a.address_type
     return out
 
@@ -215,11 +225,15 @@ def render_item(order: Order, line: OrderLine, *, buyer_info: bool) -> dict[str,
             out["PriceDesignation"] = "BusinessPrice"
         if buyer_info and line.gift_message and order.is_mfn:
             out["BuyerInfo"] = {"GiftMessageText": line.gift_message}
+            if line.gift_wrap_level:
+                out["BuyerInfo"]["GiftWrapLevel"] = line.gift_wrap_level
     out["ConditionId"] = line.condition
     out["ConditionSubtypeId"] = line.condition
     out["IsTransparency"] = False
     if _country(order) == "US":
         out["TaxCollection"] = {"Model": "MarketplaceFacilitator", "ResponsibleParty": "Amazon Services, Inc."}
+    if "FBM_SHIP_PLUS" in order.programs:
+        out["AmazonPrograms"] = {"Programs": ["FBM_SHIP_PLUS"]}
     if order.is_mfn:
         requested = order.buyer_cancel_reason is not None
         out["BuyerRequestedCancel"] = {"IsBuyerRequestedCancel": "true" if requested else "false",
@@ -232,4 +246,6 @@ def render_item_buyer_info(order: Order, line: OrderLine, *, pii: bool) -> dict[
     out: dict[str, Any] = {"OrderItemId": line.order_item_id}
     if pii and line.gift_message and order.is_mfn and order.status not in UNPRICED_STATUSES:
         out["GiftMessageText"] = line.gift_message
+        if line.gift_wrap_level:
+            out["GiftWrapLevel"] = line.gift_wrap_level
     return out

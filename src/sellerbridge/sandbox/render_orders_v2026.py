@@ -9,6 +9,10 @@ Pure functions: no backend, no HTTP. What is rendered follows Amazon's documenta
 - Status: the sandbox keeps v0's vocabulary; :data:`FULFILLMENT_STATUS` maps it. ``InvoiceUnconfirmed``
   (business NET-30: every item shipped, invoice not yet confirmed) has no 2026-01-01 value; it is
   rendered ``SHIPPED`` because that is what it is physically.
+- Amounts are written with their currency's ISO 4217 decimals (JPY ``"19940"``, USD ``"19.99"``).
+- ``programs``: PRIME/AMAZON_BUSINESS/PREMIUM from the order's flags, then the order's scripted ones.
+- ``packages``: a package is ``DELIVERED`` once the carrier's delivery scan is in (``POST
+  /_sandbox/sellers/{id}/orders/{order_id}/deliver``), else ``SHIPPED``.
 - Money while ``Pending``: as v0's getOrderItems does, no prices or proceeds until payment is
   authorized (the order is not final yet). A ``CANCELLED`` order has no proceeds.
 
@@ -76,7 +80,6 @@ DATASETS = ("BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLAT
 PII_STATUSES = frozenset({UNSHIPPED, PARTIALLY_SHIPPED, SHIPPED, INVOICE_UNCONFIRMED})
 TAX_ROLES = frozenset({ROLE_TAX_INVOICING, ROLE_TAX_REMITTANCE})
 NO_TAX_ROLE_NAME_COUNTRIES = frozenset({"US", "JP", "SG"})
-CENT = Decimal("0.01")
 
 
 def statuses_for(fulfillment_statuses: Iterable[str]) -> set[str]:
@@ -85,12 +88,12 @@ def statuses_for(fulfillment_statuses: Iterable[str]) -> set[str]:
     return {v0 for v0, new in FULFILLMENT_STATUS.items() if new in wanted}
 
 
-def amount(value: Decimal) -> str:
-    return str(Decimal(value).quantize(CENT))
+def amount(value: Decimal, currency: str = "USD") -> str:
+    return str(Decimal(value).quantize(marketplaces.quantum(currency)))
 
 
 def money(value: Decimal, currency: str) -> dict[str, str]:
-    return {"amount": amount(value), "currencyCode": currency}
+    return {"amount": amount(value, currency), "currencyCode": currency}
 
 
 def _country(order: Order) -> str:
@@ -151,7 +154,7 @@ def render_order(order: Order, included: Iterable[str], roles: Iterable[str], no
         out["fulfillment"] = order_fulfillment(order)
     out["orderItems"] = [render_item(order, line, inc, roles) for line in order.lines]
     if "PACKAGES" in inc and order.is_mfn:  # "Only available for merchant-fulfilled (FBM) orders."
-        out["packages"] = packages(order)
+        out["packages"] = packages(order, now)
     # FULFILLMENT_ORDERS: only Easy Ship orders have them, and the sandbox has none.
     return out
 
@@ -164,7 +167,7 @@ def programs(order: Order) -> list[str]:
         out.append("AMAZON_BUSINESS")
     if order.is_premium:
         out.append("PREMIUM")
-    return out
+    return out + [p for p in order.programs if p not in out]
 
 
 def render_buyer(order: Order, roles: set[str]) -> dict[str, str]:
@@ -199,9 +202,18 @@ def render_address(order: Order, roles: set[str], now: datetime) -> dict[str, st
         out["stateOrRegion"] = a.state_or_region
     if pii:
         out["postalCode"] = a.postal_code
+    if pii and a.district_or_county:
+        out["districtOrCounty"] = a.district_or_county
+    if pii and a.municipality:
+        out["municipality"] = a.municipality
     out["countryCode"] = a.country_code
     if pii and a.phone and not phone_suppressed(order, now):
         out["phone"] = a.phone
+    extended = {key: value for key, value in (("streetName", a.street_name), ("streetNumber", a.street_number),
+                                              ("complement", a.complement), ("neighborhood", a.neighborhood))
+                if value}
+    if pii and extended:  # "Only available with Brazil shipping addresses"; street-level data is PII
+        out["extendedFields"] = extended
     out["addressType"] = a.address_type.upper()
     return out
 
@@ -266,13 +278,15 @@ def order_tax(order: Order, roles: set[str]) -> dict[str, Any] | None:
     return {"taxRegistrations": [registration]}
 
 
-def packages(order: Order) -> list[dict[str, Any]]:
+def packages(order: Order, now: datetime) -> list[dict[str, Any]]:
     out = []
     for s in order.shipments:
+        delivered = s.delivered_at is not None and s.delivered_at <= now
         pkg: dict[str, Any] = {
             "packageReferenceId": s.package_reference_id,
             "createdTime": iso_z(s.confirmed_at),
-            "packageStatus": {"status": "SHIPPED"},
+            "packageStatus": {"status": "DELIVERED", "detailedStatus": "DELIVERED"} if delivered
+            else {"status": "SHIPPED"},
             "carrier": s.carrier_name if s.carrier_code == "Other" and s.carrier_name else s.carrier_code,
             "shipTime": iso_z(s.ship_date),
             "trackingNumber": s.tracking_number,
@@ -336,6 +350,8 @@ def item_fulfillment(order: Order, line: OrderLine, roles: set[str]) -> dict[str
         # The message is PII; without the role the gift option still says "this is a gift".
         pii = order.is_mfn and may_see_address(order, roles)
         gift = {"giftMessage": line.gift_message} if pii else {}
+        if line.gift_wrap_level:  # the wrap service is no PII: it shows without the role
+            gift["giftWrapLevel"] = line.gift_wrap_level
         out["packing"] = {"giftOption": gift}
     if order.service_level == "Scheduled":
         out["shipping"] = {"scheduledDeliveryWindow": {"earliestDateTime": iso_z(order.earliest_delivery),

@@ -23,6 +23,9 @@ INVOICE_UNCONFIRMED = "InvoiceUnconfirmed"
 PENDING_AVAILABILITY = "PendingAvailability"
 
 # v0 ShipServiceLevelCategory values.
+# Orders 2026-01-01 programs a scripted order may carry (PRIME, AMAZON_BUSINESS, PREMIUM come from flags)
+ORDER_PROGRAMS = ("AMAZON_BAZAAR", "AMAZON_EASY_SHIP", "AMAZON_HAUL", "DELIVERY_BY_AMAZON", "FBM_SHIP_PLUS",
+                  "INVOICE_BY_AMAZON", "IN_STORE_PICK_UP", "PREORDER")
 SERVICE_LEVELS = ("Standard", "Expedited", "SecondDay", "NextDay", "Scheduled", "FreeEconomy", "SameDay")
 
 # Roles an app can hold for a seller. Restricted roles decide what PII may be returned (B13).
@@ -49,6 +52,13 @@ class Address:
     phone: str | None = None
     company: str | None = None
     address_type: str = "Residential"  # or "Commercial"
+    district_or_county: str | None = None
+    municipality: str | None = None
+    # Amazon's extendedFields, Brazil only: the street split as Brazilian carriers want it
+    street_name: str | None = None
+    street_number: str | None = None
+    complement: str | None = None
+    neighborhood: str | None = None
 
 
 @dataclass
@@ -75,6 +85,7 @@ class OrderLine:
     promotion_discount: Decimal = Decimal("0")
     promotion_ids: list[str] = field(default_factory=list)
     gift_message: str | None = None
+    gift_wrap_level: str | None = None  # "STANDARD" | "PREMIUM", with a gift message
     condition: str = "New"
     quantity_shipped: int = 0
     quantity_cancelled: int = 0
@@ -104,6 +115,7 @@ class Shipment:
     confirmed_at: datetime
     source: str  # "confirmShipment" | "POST_ORDER_FULFILLMENT_DATA" | "POST_FLAT_FILE_FULFILLMENT_DATA" | "AFN"
     ship_from_postal_code: str | None = None
+    delivered_at: datetime | None = None  # the carrier's delivery scan (POST .../deliver)
 
 
 @dataclass
@@ -137,6 +149,8 @@ class Order:
     shipment_status: str | None = None  # updateShipmentStatus: ReadyForPickup | PickedUp | RefusedPickup
     late: bool = False
     refunds: list[dict[str, Any]] = field(default_factory=list)
+    # Amazon's programs beyond the prime/business/premium flags, in Amazon's words (ORDER_PROGRAMS)
+    programs: list[str] = field(default_factory=list)
 
     @property
     def is_mfn(self) -> bool:

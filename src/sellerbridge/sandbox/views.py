@@ -15,6 +15,7 @@ def order_view(order: Order) -> dict[str, Any]:
         "is_prime": order.is_prime, "is_business": order.is_business, "payment_method": order.payment_method,
         "buyer_cancel_reason": order.buyer_cancel_reason, "cancelled_by": order.cancelled_by,
         "cancel_reason": order.cancel_reason, "late": order.late, "shipment_status": order.shipment_status,
+        "programs": list(order.programs), "currency": order.currency,
         "lines": [{"order_item_id": ln.order_item_id, "sku": ln.sku, "asin": ln.asin, "quantity": ln.quantity,
                    "quantity_shipped": ln.quantity_shipped, "quantity_cancelled": ln.quantity_cancelled,
                    "unit_price": str(ln.unit_price)} for ln in order.lines],
@@ -22,6 +23,7 @@ def order_view(order: Order) -> dict[str, Any]:
                        "carrier_name": s.carrier_name, "shipping_method": s.shipping_method,
                        "tracking_number": s.tracking_number, "ship_date": s.ship_date.isoformat(),
                        "source": s.source, "confirmed_at": s.confirmed_at.isoformat(),
+                       "delivered_at": s.delivered_at.isoformat() if s.delivered_at else None,
                        "items": [{"order_item_id": i.order_item_id, "quantity": i.quantity} for i in s.items]}
                       for s in order.shipments],
     }

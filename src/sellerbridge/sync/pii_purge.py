@@ -51,10 +51,10 @@ def purge(store: PiiStore, *, now: datetime, retention_days: int, dry_run: bool 
         raise ValueError("retention_days must be at least 1")
     cutoff = now - timedelta(days=retention_days)
     if dry_run:  # customers are decided order by order, so a dry run counts orders only
-        return PurgeCounts(cutoff, store.count_due(shipped_before=cutoff), 0, True)
+        return PurgeCounts(cutoff, store.count_due(cutoff=cutoff), 0, True)
     orders = customers = 0
     while True:
-        page = store.orders_due(shipped_before=cutoff, limit=BATCH)
+        page = store.orders_due(cutoff=cutoff, limit=BATCH)
         if not page:
             break
         touched = store.purge_orders(page, now=now)

@@ -11,7 +11,8 @@ What Amazon asks of a reader (docs/amazon-quirks.md), met here so no flow has to
 - A page request repeats every original parameter plus ``paginationToken``.
 - The status comes only with the ``FULFILLMENT`` dataset; money with ``PROCEEDS``; cancel requests
   with ``CANCELLATION``; NET-30 payment terms with ``PAYMENT`` (B2: ``InvoiceUnconfirmed`` has no
-  2026-01-01 status; ``paymentMethod: Invoice`` is what tells it). Buyer and recipient PII only with
+  2026-01-01 status; ``paymentMethod: Invoice`` is what tells it); ship and delivery times with
+  ``PACKAGES`` (the purge clock, B13). Buyer and recipient PII only with
   ``BUYER``/``RECIPIENT``, asked for only when the caller says the connection holds the role (B13).
 - Status and channel filters speak Amazon's words (``statuses.py``).
 
@@ -36,7 +37,7 @@ from .statuses import search_fulfilled_by_2026, search_statuses_2026
 from .v2026 import order_id_of, to_order_draft
 
 SEARCH_LAG = timedelta(minutes=2)  # Amazon's search index trails changes by this; a ...Before must be older
-BASE_DATASETS = ("FULFILLMENT", "PROCEEDS", "CANCELLATION", "PAYMENT")
+BASE_DATASETS = ("FULFILLMENT", "PROCEEDS", "CANCELLATION", "PAYMENT", "PACKAGES")
 PII_DATASETS = ("BUYER", "RECIPIENT")
 NO_ORDER_ID = "<no orderId>"
 MAX_PAGE = 100  # searchOrders' maxResultsPerPage limit

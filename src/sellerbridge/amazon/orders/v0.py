@@ -8,6 +8,12 @@ that matter here (docs/amazon-quirks.md):
   ``ShipmentServiceLevelCategory`` in CamelCase (``SecondDay``).
 - ``ItemPrice`` is the line total (unit price x quantity); ``PromotionDiscount`` is positive.
 - PII comes only with a Restricted Data Token: without it the address is reduced and ``BuyerInfo`` empty.
+- Programs are flags of their own: ``IsISPU`` (in-store pick-up), ``OrderType: Preorder``,
+  ``EasyShipShipmentStatus`` (present on Easy Ship orders only), ``IsPrime``/``IsBusinessOrder``/
+  ``IsPremiumOrder``, and the items' ``AmazonPrograms`` (``FBM_SHIP_PLUS``); they become the 2026-01-01
+  words, lower case, so ``domain/orders/programs.py`` reads one vocabulary.
+- The address has ``County`` and ``District`` apart (2026-01-01 has one ``districtOrCounty``: the
+  district when both are given, the finer one) and ``ExtendedFields`` in PascalCase.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ def to_order_draft_from_v0(order: dict[str, Any], items: list[dict[str, Any]], a
     buyer_node = Node(buyer, "buyer") if buyer is not None else root["BuyerInfo"]
     address_node = Node(address, "address") if address is not None else root["ShippingAddress"]
     currency = total.currency if total else next((ln.unit_price.currency for ln in lines if ln.unit_price), None)
+    programs = _programs(root, item_nodes)
     return OrderDraft(
         amazon_order_id=root["AmazonOrderId"].req_text(),
         marketplace_id=root["MarketplaceId"].req_text(),
@@ -68,6 +75,8 @@ def to_order_draft_from_v0(order: dict[str, Any], items: list[dict[str, Any]], a
         is_premium=root["IsPremiumOrder"].flag(),
         payment_terms="Invoice" if "Invoice" in details else None,
         latest_ship_date=root["LatestShipDate"].moment(),
+        earliest_ship_date=root["EarliestShipDate"].moment(),
+        programs=programs,
         latest_delivery_date=root["LatestDeliveryDate"].moment(),
         seller_order_id=root["SellerOrderId"].text(),
         order_total=total,
@@ -97,6 +106,7 @@ def _line(item: Node) -> OrderLineDraft:
         shipping_tax=item["ShippingTax"].money(),
         promotion_discount=item["PromotionDiscount"].money(),
         gift_message=item["BuyerInfo"]["GiftMessageText"].text(),
+        gift_wrap_level=item["BuyerInfo"]["GiftWrapLevel"].text(),
         buyer_cancel_requested=requested,
         cancel_reason=cancel["BuyerCancelReason"].text() if requested else None,
     )
@@ -115,9 +125,33 @@ def _address(node: Node) -> Address | None:
     if node.obj() is None:
         return None
     kind = node["AddressType"].text()
+    extended = node["ExtendedFields"]
+    extended.obj()  # an object or absent (Brazil only)
     return Address(
         name=node["Name"].text(), line1=node["AddressLine1"].text(), line2=node["AddressLine2"].text(),
         line3=node["AddressLine3"].text(), city=node["City"].text(), state_or_region=node["StateOrRegion"].text(),
         postal_code=node["PostalCode"].text(), country_code=node["CountryCode"].text(), phone=node["Phone"].text(),
         company=node["CompanyName"].text(), address_type=kind.lower() if kind else None,
+        district_or_county=node["District"].text() or node["County"].text(),
+        municipality=node["Municipality"].text(),
+        street_name=extended["StreetName"].text(), street_number=extended["StreetNumber"].text(),
+        complement=extended["Complement"].text(), neighborhood=extended["Neighborhood"].text(),
     )
+
+
+def _programs(root: Node, items: list[Node]) -> tuple[str, ...]:
+    """v0's program flags in the 2026-01-01 words (lower case), in a stable order."""
+    found: list[str] = []
+    flags = (("IsISPU", "in_store_pick_up"), ("IsPrime", "prime"), ("IsBusinessOrder", "amazon_business"),
+             ("IsPremiumOrder", "premium"))
+    found += [program for key, program in flags if root[key].flag()]
+    if root["OrderType"].text() == "Preorder":
+        found.append("preorder")
+    if root["EasyShipShipmentStatus"].text() is not None:
+        found.append("amazon_easy_ship")
+    for item in items:
+        for program in item["AmazonPrograms"]["Programs"].items():
+            word = program.req_text().lower()
+            if word == "fbm_ship_plus" and word not in found:
+                found.append(word)
+    return tuple(found)

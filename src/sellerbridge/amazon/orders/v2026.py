@@ -19,6 +19,13 @@ The rules, from Amazon's model (orders_2026-01-01.json) and docs/amazon-quirks.m
   The unit price is ``product.price.unitPrice``.
 - Cancellations (B9): ``cancellationRequest`` from the buyer marks the line ``buyer_cancel_requested``
   (a decision for the merchant); ``cancellationExecution`` says who cancelled and why.
+- ``programs`` are kept (lower case) and decide what the warehouse gets (``domain/orders/programs.py``);
+  a pre-order's release is ``shipByWindow.earliestDateTime``.
+- ``packages`` (``PACKAGES`` dataset, merchant-fulfilled orders) give Amazon's ship time and the
+  delivery: the purge clock (B13, ``domain/orders/purge_clock.py``). A package status the hub does not
+  know reads as None (the package then counts as not delivered), never as a guess.
+- The address keeps ``districtOrCounty``, ``municipality`` and Brazil's ``extendedFields`` (street name,
+  number, complement, neighbourhood); the item's ``giftOption.giftWrapLevel`` is kept as written.
 """
 
 from __future__ import annotations
@@ -26,7 +33,15 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.common.money import Money
-from ...domain.orders.model import Address, Buyer, OrderDraft, OrderLineDraft, ServiceLevel
+from ...domain.orders.model import (
+    Address,
+    Buyer,
+    OrderDraft,
+    OrderLineDraft,
+    PackageDraft,
+    PackageStatus,
+    ServiceLevel,
+)
 from ..wire import BAD_PAYLOAD, BAD_QUANTITY, CURRENCY_MISMATCH, UNKNOWN_FULFILLMENT, UNKNOWN_STATUS, MappingError, Node
 from .statuses import FULFILLED_BY_2026, FULFILLMENT_STATUS_2026
 
@@ -102,12 +117,14 @@ def to_order_draft(payload: dict[str, Any], *, marketplace_id: str | None = None
         is_premium="PREMIUM" in programs,
         payment_terms=_payment_terms(root["payment"]),
         latest_ship_date=fulfillment["shipByWindow"].moment("latestDateTime"),
+        earliest_ship_date=fulfillment["shipByWindow"].moment("earliestDateTime"),
         latest_delivery_date=fulfillment["deliverByWindow"].moment("latestDateTime"),
         cancelled_by=cancel_by,
         cancel_reason=cancel_reason,
         programs=tuple(p.lower() for p in programs),
         seller_order_id=seller_order_id,
         order_total=total,
+        packages=tuple(_package(node) for node in root["packages"].items()),
         source=payload,  # what the error log keeps should the store refuse the draft (B11)
     )
     return draft
@@ -131,6 +148,7 @@ def _line(item: Node, executions: list[Node]) -> OrderLineDraft:
                 BAD_QUANTITY, f"{shipped} fulfilled + {unshipped} unfulfilled > {quantity} ordered")
         cancelled = quantity - shipped - unshipped
     shipping, item_tax, shipping_tax, discount = _line_proceeds(item["proceeds"])
+    gift = fulfilled.at("packing", "giftOption")
     cancellation = item["cancellation"]
     request = cancellation["cancellationRequest"]
     execution = cancellation["cancellationExecution"]
@@ -152,7 +170,8 @@ def _line(item: Node, executions: list[Node]) -> OrderLineDraft:
         shipping_price=shipping,
         shipping_tax=shipping_tax,
         promotion_discount=discount,
-        gift_message=fulfilled.at("packing", "giftOption").text("giftMessage"),
+        gift_message=gift.text("giftMessage"),
+        gift_wrap_level=gift.text("giftWrapLevel"),
         buyer_cancel_requested=requested,
         cancel_reason=reason,
     )
@@ -216,11 +235,29 @@ def _address(node: Node) -> Address | None:
         return None
     kind = node.text("addressType")
     text = node.text
+    extended = node["extendedFields"]
+    extended.obj()  # an object or absent (Brazil only)
     return Address(
         name=text("name"), line1=text("addressLine1"), line2=text("addressLine2"), line3=text("addressLine3"),
         city=text("city"), state_or_region=text("stateOrRegion"), postal_code=text("postalCode"),
         country_code=text("countryCode"), phone=text("phone"), company=text("companyName"),
         address_type=kind.lower() if kind else None,
+        district_or_county=text("districtOrCounty"), municipality=text("municipality"),
+        street_name=extended.text("streetName"), street_number=extended.text("streetNumber"),
+        complement=extended.text("complement"), neighborhood=extended.text("neighborhood"),
+    )
+
+
+def _package(node: Node) -> PackageDraft:
+    node.obj(required=True)
+    status = node["packageStatus"]
+    word = status.text("status")
+    return PackageDraft(
+        reference_id=node.req_text("packageReferenceId"),
+        status=PackageStatus.__members__.get(word) if word else None,
+        ship_time=node.moment("shipTime"),
+        carrier=node.text("carrier"),
+        tracking_number=node.text("trackingNumber"),
     )
 
 

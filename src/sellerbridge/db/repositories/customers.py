@@ -2,6 +2,12 @@
 
 Amazon gives each buyer a stable per-seller relay e-mail, so the e-mail hash is the match key; a buyer
 seen without an e-mail (no PII grant) cannot be matched and gets a customer of their own.
+
+The key belongs to one connection (issue 9): :func:`match_key` hashes the connection id with the
+e-mail, so a buyer of one seller account is never matched to a customer of another (the relay
+address means nothing across sellers, and a connection without the PII grant must not learn, by a
+match, that another one knows the buyer). The unique index on ``email_hash`` is therefore one per
+connection. ``connection_id=None`` is the hub-wide key that customers stored before issue 9 have.
 """
 
 from __future__ import annotations
@@ -43,14 +49,22 @@ def _record(m: Any, box: SecretBox | None) -> CustomerRecord:
     )
 
 
+def match_key(box: SecretBox, email: str | None, connection_id: int | None) -> str | None:
+    """The keyed hash customers are matched by (B5): of the e-mail within the connection; None: no e-mail."""
+    if email is None or not email.strip():
+        return None
+    return box.hash_email(email if connection_id is None else f"{connection_id}:{email.strip()}")
+
+
 def get_customer(session: Session, customer_id: int, *, box: SecretBox | None = None) -> CustomerRecord | None:
     row = session.execute(select(t).where(t.c.id == customer_id)).first()
     return None if row is None else _record(row._mapping, box)
 
 
-def find_by_email(session: Session, box: SecretBox, email: str | None) -> CustomerRecord | None:
-    """The customer with this e-mail (compared by keyed hash, case and spaces ignored), if any."""
-    digest = box.hash_email(email)
+def find_by_email(session: Session, box: SecretBox, email: str | None, *,
+                  connection_id: int | None = None) -> CustomerRecord | None:
+    """The connection's customer with this e-mail (compared by keyed hash, case and spaces ignored), if any."""
+    digest = match_key(box, email, connection_id)
     if digest is None:
         return None
     return find_by_email_hash(session, digest)
@@ -69,13 +83,14 @@ def insert_customer(
     name: str | None,
     company: str | None = None,
     now: datetime | None = None,
+    connection_id: int | None = None,
 ) -> tuple[CustomerRecord, bool]:
-    """Create a customer, or return the one with the same e-mail; ``(record, created)``.
+    """Create a customer, or return the connection's one with the same e-mail; ``(record, created)``.
 
     Idempotent on the e-mail hash even when two syncs race (``ON CONFLICT DO NOTHING``).
     """
     now = now or utcnow()
-    digest = box.hash_email(email)
+    digest = match_key(box, email, connection_id)
     values = _values(box, email, name, company, digest, now)
     new_id = session.execute(statement(session, "customers.insert", _insert_stmt), values).scalar_one_or_none()
     if new_id is None:
@@ -86,15 +101,17 @@ def insert_customer(
 
 
 def get_or_create_customers(
-    session: Session, box: SecretBox, buyers: Sequence[Buyer | None], *, now: datetime | None = None
+    session: Session, box: SecretBox, buyers: Sequence[Buyer | None], *, now: datetime | None = None,
+    connection_id: int | None = None,
 ) -> list[int]:
-    """The customer id of each buyer of a page (B5), matching by e-mail and creating the missing ones.
+    """The customer id of each buyer of a page (B5), matching by e-mail within the connection and
+    creating the missing ones.
 
     One look-up and one insert for the whole page; a buyer with no e-mail gets a new customer, and
     ``None`` (no buyer data at all) too.
     """
     now = now or utcnow()
-    digests = [box.hash_email(buyer.email) if buyer else None for buyer in buyers]
+    digests = [match_key(box, buyer.email, connection_id) if buyer else None for buyer in buyers]
     wanted = {d for d in digests if d is not None}
     found: dict[str, int] = {}
     if wanted:

@@ -45,6 +45,8 @@ class OrderMapping:
     ship_method_id: int | None = None
     import_mode: str = "normal"  # normal | purchase_order | completed (B8)
     send_to_warehouse: bool = True  # False for FBA (B3) and "completed" imports (B8)
+    handling: str = "parcel"  # domain.orders.programs.Handling: who moves the goods
+    ship_not_before: datetime | None = None  # a pre-order's release
     store_pii: bool = True  # False without the connection's PII grant (B13)
     lines: Mapping[str, LineMapping] = field(default_factory=dict)  # by Amazon order item id
 
@@ -84,6 +86,10 @@ class OrderRecord:
     created_at: datetime
     updated_at: datetime
     version: int
+    delivered_at: datetime | None = None
+    programs: tuple[str, ...] = ()
+    handling: str = "parcel"
+    ship_not_before: datetime | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -109,6 +115,7 @@ class LineRecord:
     promotion_discount: Money | None
     has_gift_message: bool
     gift_message: str | None = field(default=None, repr=False)
+    gift_wrap_level: str | None = None
 
     @property
     def quantity_open(self) -> int:
@@ -130,6 +137,12 @@ class AddressRecord:
     line3: str | None = field(default=None, repr=False)
     postal_code: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
+    street_name: str | None = field(default=None, repr=False)
+    street_number: str | None = field(default=None, repr=False)
+    complement: str | None = field(default=None, repr=False)
+    neighborhood: str | None = field(default=None, repr=False)
+    district_or_county: str | None = field(default=None, repr=False)
+    municipality: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +196,10 @@ def order_from(m: Mapping[str, Any]) -> OrderRecord:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         version=m["version"],
+        delivered_at=m["delivered_at"],
+        programs=tuple(m["programs"] or ()),
+        handling=m["handling"],
+        ship_not_before=m["ship_not_before"],
     )
 
 
@@ -206,6 +223,7 @@ def line_from(m: Mapping[str, Any], currency: str | None, box: SecretBox | None)
         promotion_discount=to_money(m["promotion_discount"], currency),
         has_gift_message=gift is not None,
         gift_message=box.decrypt(gift) if box is not None else None,
+        gift_wrap_level=m["gift_wrap_level"],
     )
 
 

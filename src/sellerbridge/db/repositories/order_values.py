@@ -15,6 +15,7 @@ from typing import Any
 
 from sellerbridge.domain.common.errors import DomainError
 from sellerbridge.domain.orders.model import OrderDraft, OrderLineDraft, OrderStatus
+from sellerbridge.domain.orders.purge_clock import amazon_delivered_at, first_seen, shipped_at_to_keep
 
 from ..crypto import SecretBox
 from ._sql import amount
@@ -68,6 +69,7 @@ def order_values(draft: OrderDraft, currency: str | None) -> dict[str, Any]:
         "buyer_cancel_requested": draft.buyer_cancel_requested,
         "cancel_reason": draft.cancel_reason,
         "cancelled_by": draft.cancelled_by,
+        "programs": list(draft.programs),
     }
 
 
@@ -86,6 +88,7 @@ def line_values(line: OrderLineDraft, mapped: LineMapping | None) -> dict[str, A
         "shipping_price": amount(line.shipping_price),
         "shipping_tax": amount(line.shipping_tax),
         "promotion_discount": amount(line.promotion_discount),
+        "gift_wrap_level": line.gift_wrap_level,
     }
 
 
@@ -110,9 +113,15 @@ def address_values(draft: OrderDraft, box: SecretBox, store_pii: bool) -> dict[s
 
 
 def milestones(draft: OrderDraft, now: datetime, current: OrderRecord | None) -> dict[str, Any]:
+    """When the hub learned of a cancellation (its clock: Amazon's payload has no cancel time), and
+    Amazon's own ship and delivery times (the purge clock, B13: ``domain/orders/purge_clock.py``)."""
     values: dict[str, Any] = {}
     if draft.status is OrderStatus.CANCELLED and (current is None or current.cancelled_at is None):
         values["cancelled_at"] = now
-    if draft.status is OrderStatus.SHIPPED and (current is None or current.shipped_at is None):
-        values["shipped_at"] = now
+    shipped = shipped_at_to_keep(current.shipped_at if current else None, draft)
+    if shipped is not None:
+        values["shipped_at"] = shipped
+    delivered = first_seen(current.delivered_at if current else None, amazon_delivered_at(draft))
+    if delivered is not None:
+        values["delivered_at"] = delivered
     return values

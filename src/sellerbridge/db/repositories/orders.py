@@ -12,17 +12,18 @@ updates.
 - PII (B13, the one list of ``domain/common/pii.py``) is written only when ``mapping.store_pii``,
   encrypted where the table has an encrypted column; after :func:`purge_pii` an order never stores
   PII again.
-- The store records *when the hub learned* of a cancellation or shipment (``cancelled_at``,
-  ``shipped_at``) the first time Amazon's status says so; releasing holds and telling the warehouse
-  are the flow's (B9, B10).
+- The store records *when the hub learned* of a cancellation (``cancelled_at``) the first time Amazon's
+  status says so, and Amazon's own ship and delivery times (``shipped_at``, ``delivered_at``: the
+  purge clock, ``domain/orders/purge_clock.py``); releasing holds and telling the warehouse are the
+  flow's (B9, B10).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sellerbridge.domain.orders.model import OrderDraft, OrderStatus
@@ -73,6 +74,7 @@ __all__ = [
     "insert_orders",
     "list_orders",
     "order_ids_due_for_pii_purge",
+    "pii_purge_due",
     "purge_pii",
     "set_order_fields",
     "update_order",
@@ -81,7 +83,7 @@ __all__ = [
 # Hub-side fields a service or flow may set directly (set_order_fields).
 SETTABLE_FIELDS = frozenset({
     "status", "ship_method_id", "customer_id", "import_mode", "send_to_warehouse", "buyer_cancel_requested",
-    "cancelled_at", "cancel_reason", "cancelled_by", "shipped_at",
+    "cancelled_at", "cancel_reason", "cancelled_by", "shipped_at", "delivered_at",
 })
 
 
@@ -112,6 +114,8 @@ def update_order(
         "customer_id": mapping.customer_id if mapping.customer_id is not None else current.customer_id,
         "import_mode": mapping.import_mode,
         "send_to_warehouse": mapping.send_to_warehouse,
+        "handling": mapping.handling,
+        "ship_not_before": mapping.ship_not_before,
         **milestones(draft, now, current),
         "updated_at": now,
         "version": expected_version + 1,
@@ -212,13 +216,24 @@ def set_order_fields(
     return version
 
 
-def order_ids_due_for_pii_purge(session: Session, *, shipped_before: datetime, limit: int = MAX_PAGE) -> list[int]:
-    """Orders shipped before the cut-off whose PII is not purged yet (B13: purge N days after shipment)."""
+def pii_purge_due(cutoff: datetime, transit_allowance: timedelta) -> ColumnElement[bool]:
+    """SQL of ``domain.orders.purge_clock.purge_due_at(...) <= now`` for ``cutoff = now - retention`` (B13):
+    delivered before the cut-off, or, never seen delivered, shipped before it less the transit
+    allowance; not shipped: never by this rule. Orders purged already are not due."""
+    return and_(
+        orders.c.pii_purged_at.is_(None),
+        or_(
+            orders.c.delivered_at < cutoff,
+            and_(orders.c.delivered_at.is_(None), orders.c.shipped_at < cutoff - transit_allowance),
+        ),
+    )
+
+
+def order_ids_due_for_pii_purge(session: Session, *, cutoff: datetime, transit_allowance: timedelta,
+                                limit: int = MAX_PAGE) -> list[int]:
+    """Orders whose buyer data is due for the purge (``pii_purge_due``), oldest hub id first."""
     rows = session.execute(
-        select(orders.c.id)
-        .where(orders.c.shipped_at < shipped_before, orders.c.pii_purged_at.is_(None))
-        .order_by(orders.c.shipped_at)
-        .limit(limit)
+        select(orders.c.id).where(pii_purge_due(cutoff, transit_allowance)).order_by(orders.c.id).limit(limit)
     )
     return list(rows.scalars())
 

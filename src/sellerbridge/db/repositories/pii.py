@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..tables import customers, orders
+from .orders import pii_purge_due
 
 __all__ = ["count_orders_due_for_pii_purge", "customer_ids_of_orders", "customers_without_pii_orders"]
 
 
-def count_orders_due_for_pii_purge(session: Session, *, shipped_before: datetime) -> int:
+def count_orders_due_for_pii_purge(session: Session, *, cutoff: datetime, transit_allowance: timedelta) -> int:
     """How many orders ``orders.order_ids_due_for_pii_purge`` would return without a limit."""
-    stmt = select(func.count()).select_from(orders).where(
-        orders.c.shipped_at < shipped_before, orders.c.pii_purged_at.is_(None))
+    stmt = select(func.count()).select_from(orders).where(pii_purge_due(cutoff, transit_allowance))
     return int(session.execute(stmt).scalar_one())
 
 

@@ -59,7 +59,7 @@ def execute(session: Session, box: SecretBox, *, connection_id: int, ship_method
     """Write the planned orders (B1, B5, B9, B10, B14): customers, order rows (``write_rows``), holds,
     events. Half done when anything raises: call it in a savepoint."""
     wanted = [p.mapped.customer if p.plan.resolve_customer else None for p in planned]
-    customer_ids = _customer_ids(session, box, wanted, now)
+    customer_ids = _customer_ids(session, box, wanted, now, connection_id)
     mappings = [order_mapping(p.mapped, customer_id, ship_methods.method_id(p.mapped.ship_method),
                               send_to_warehouse=p.plan.send_to_warehouse)
                 for p, customer_id in zip(planned, customer_ids, strict=True)]
@@ -87,12 +87,14 @@ def execute(session: Session, box: SecretBox, *, connection_id: int, ship_method
 
 
 def _customer_ids(session: Session, box: SecretBox, wanted: Sequence[CustomerInstruction | None],
-                  now: datetime) -> list[int | None]:
+                  now: datetime, connection_id: int) -> list[int | None]:
     """Each order's customer (B5, B13); None where none is to be resolved (the stored one stays). The
-    new buyers are created in one statement (one customer per e-mail, the first order's name)."""
+    new buyers are created in one statement (one customer per e-mail and connection, the first
+    order's name)."""
     new = [c for c in wanted if c is not None and c.action is CustomerAction.CREATE and c.email is not None]
-    created = iter(customers.get_or_create_customers(
-        session, box, [Buyer(email=c.email, name=c.name, company=c.company) for c in new], now=now) if new else ())
+    buyers = [Buyer(email=c.email, name=c.name, company=c.company) for c in new]
+    created = iter(customers.get_or_create_customers(session, box, buyers, now=now, connection_id=connection_id)
+                   if new else ())
     ids: list[int | None] = []
     for customer in wanted:
         if customer is None:
@@ -114,6 +116,8 @@ def order_mapping(mapped: MappedOrder, customer_id: int | None, ship_method_id: 
         ship_method_id=ship_method_id,
         import_mode=mapped.import_mode.value,
         send_to_warehouse=send_to_warehouse,
+        handling=mapped.handling.value,
+        ship_not_before=mapped.ship_not_before,
         store_pii=mapped.pii,
         lines={line.order_item_id: LineMapping(item_id=as_int(line.item_id), title=line.title)
                for line in mapped.lines},

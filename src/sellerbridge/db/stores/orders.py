@@ -17,9 +17,9 @@ Rules kept here:
   each gets its own result and a bad one undoes itself alone (B11).
 - Updates are optimistic on the order's ``version``: losing the race re-reads and tries once more,
   and a stored state already as new as ours leaves the order ``UNCHANGED``.
-- Customers (B5): matched by the keyed e-mail hash, created with name and e-mail (encrypted) only
-  when the connection holds the PII grant (B13); no e-mail to match by leaves the order without a
-  customer (the anonymous Amazon buyer).
+- Customers (B5): matched by the keyed e-mail hash within the connection (``customers.match_key``),
+  created with name and e-mail (encrypted) only when the connection holds the PII grant (B13); no
+  e-mail to match by, or no grant, leaves the order without a customer (the anonymous Amazon buyer).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from sellerbridge.domain.orders.model import OrderDraft
 from sellerbridge.domain.ports.orders import StoredOrder
 
 from ..errors import DuplicateOrder, StaleOrder
-from ..repositories import error_log, holds, orders, watermarks
+from ..repositories import customers, error_log, holds, orders, watermarks
 from ..repositories.order_records import OrderMapping, OrderRecord
 from ..store import Store
 from .order_batch import Planned, Written, execute, storable
@@ -89,7 +89,8 @@ class DbOrderTransaction:
     # --- reads -------------------------------------------------------------------------------------
 
     def email_hash(self, email: str) -> str:
-        digest = self._store.box.hash_email(email)
+        """The connection's match key of a buyer e-mail (B5: ``customers.match_key``)."""
+        digest = customers.match_key(self._store.box, email, self.connection_id)
         if digest is None:  # map_order never passes a blank e-mail; a hash must not be None
             raise DomainError("bad_payload", "a blank buyer e-mail", where="buyer e-mail")
         return digest
@@ -102,7 +103,8 @@ class DbOrderTransaction:
         """Read what mapping these drafts needs (listings, customers) in two queries, not one per line."""
         self.catalog.prefetch_channel_skus({line.sku for draft in drafts for line in draft.lines if line.sku})
         emails = {draft.buyer.email for draft in drafts if draft.buyer is not None and draft.buyer.email}
-        hashes = {self._store.box.hash_email(normalize_email(email)) for email in emails}
+        hashes = {customers.match_key(self._store.box, normalize_email(email), self.connection_id)
+                  for email in emails}
         self.customers.prefetch({h for h in hashes if h is not None})
 
     # --- writes ------------------------------------------------------------------------------------

@@ -1,26 +1,35 @@
-"""The PII purge's store (``domain.ports.pii.PiiStore``, B13): each batch its own transaction."""
+"""The PII purge's store (``domain.ports.pii.PiiStore``, B13): each batch its own transaction.
+
+Which orders are due is the purge clock's rule (``domain/orders/purge_clock.py``): ``cutoff`` is
+``now - retention``; an order is due once Amazon's delivery is before it, or, with no delivery seen,
+Amazon's ship time is before it less the transit allowance.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ...domain.orders.purge_clock import DEFAULT_TRANSIT_ALLOWANCE
 from ..repositories import customers, pii
 from ..repositories import orders as order_repo
 from ..store import Store
 
 
 class DbPiiStore:
-    def __init__(self, store: Store, *, retention_days: int) -> None:
+    def __init__(self, store: Store, *, retention_days: int,
+                 transit_allowance: timedelta = DEFAULT_TRANSIT_ALLOWANCE) -> None:
         self._store = store
         self.retention_days = retention_days
+        self.transit_allowance = transit_allowance
 
-    def orders_due(self, *, shipped_before: datetime, limit: int) -> list[int]:
+    def orders_due(self, *, cutoff: datetime, limit: int) -> list[int]:
         with self._store.uow(read_only=True) as session:
-            return order_repo.order_ids_due_for_pii_purge(session, shipped_before=shipped_before, limit=limit)
+            return order_repo.order_ids_due_for_pii_purge(session, cutoff=cutoff,
+                                                          transit_allowance=self.transit_allowance, limit=limit)
 
-    def count_due(self, *, shipped_before: datetime) -> int:
+    def count_due(self, *, cutoff: datetime) -> int:
         with self._store.uow(read_only=True) as session:
-            return pii.count_orders_due_for_pii_purge(session, shipped_before=shipped_before)
+            return pii.count_orders_due_for_pii_purge(session, cutoff=cutoff, transit_allowance=self.transit_allowance)
 
     def purge_orders(self, order_ids: list[int], *, now: datetime) -> list[int]:
         with self._store.uow() as session:

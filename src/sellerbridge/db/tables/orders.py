@@ -8,10 +8,24 @@
   e-mail, so matching works without the clear address. City, region and country codes stay clear:
   they route shipments and identify nobody. The postal code is personal (``domain/common/pii.py``):
   written only with the PII grant and erased by the purge, though not yet encrypted (a column of its
-  own would need a migration; noted in the issue's closing note).
+  own would need a migration; noted in the issue's closing note). Brazil's street parts, the
+  district/county and the municipality are personal too (issue 9), so they are ciphertext from the start.
+- Customers belong to one connection (issue 9): Amazon's relay e-mail is per seller, and a connection
+  matches only the buyers it may know (B5, B13), so ``email_hash`` is the keyed hash of the connection
+  id with the e-mail (``repositories/customers.match_key``); customers stored before keep the hub-wide
+  hash and are matched no more.
+- Amounts keep their currency's ISO 4217 exponent (``domain/common/money.py``): the order tables'
+  money columns have three decimals, the most any currency has, and are read back at the currency's
+  exponent, so JPY stays whole and BHD/KWD keep their third digit.
+- ``programs`` are Amazon's (lower case); ``handling`` is what they mean for the warehouse
+  (``domain/orders/programs.py``); ``ship_not_before`` a pre-order's release.
+- ``shipped_at``/``delivered_at`` are Amazon's times (``domain/orders/purge_clock.py``), the purge's
+  clock (B13), never the hub's import time.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -20,6 +34,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -30,7 +45,16 @@ from sqlalchemy import (
 )
 
 from ..meta import metadata, one_of
-from ..types import Id, UtcDateTime, money
+from ..types import Id, Json, UtcDateTime
+
+ORDER_MONEY = Numeric(15, 3)  # 12 integer digits, and the 3 decimals of BHD, KWD, OMR... (ISO 4217)
+HANDLINGS = ("parcel", "amazon_carrier", "amazon_delivers", "pickup")  # domain.orders.programs.Handling
+
+
+def money(name: str) -> Column[Any]:
+    """An order amount; its currency is the order's ``currency`` column."""
+    return Column(name, ORDER_MONEY, nullable=True)
+
 
 FULFILLMENTS = ("MFN", "AFN")
 IMPORT_MODES = ("normal", "purchase_order", "completed")  # B8
@@ -39,7 +63,8 @@ customers = Table(
     "customers",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("email_hash", String(64), nullable=True, unique=True),  # NULL: no e-mail (no PII grant)
+    # the connection's match key (repositories/customers.match_key); NULL: no e-mail (no PII grant)
+    Column("email_hash", String(64), nullable=True, unique=True),
     Column("email_enc", Text, nullable=True),
     Column("name_enc", Text, nullable=True),
     Column("company", String(255), nullable=True),
@@ -78,7 +103,11 @@ orders = Table(
     Column("cancelled_at", UtcDateTime, nullable=True),
     Column("cancel_reason", String(255), nullable=True),
     Column("cancelled_by", String(32), nullable=True),
-    Column("shipped_at", UtcDateTime, nullable=True),
+    Column("shipped_at", UtcDateTime, nullable=True),  # Amazon's ship time (purge_clock.py)
+    Column("delivered_at", UtcDateTime, nullable=True),  # Amazon's delivery (purge_clock.py)
+    Column("programs", Json, nullable=True),  # Amazon's programs, lower case
+    Column("handling", String(16), nullable=False, server_default="parcel"),
+    Column("ship_not_before", UtcDateTime, nullable=True),
     Column("pii_purged_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -86,9 +115,11 @@ orders = Table(
     UniqueConstraint("connection_id", "amazon_order_id"),
     one_of("fulfillment", FULFILLMENTS),
     one_of("import_mode", IMPORT_MODES),
+    one_of("handling", HANDLINGS),
     Index(None, "connection_id", "status"),
     Index(None, "purchase_date"),
     Index(None, "shipped_at"),
+    Index(None, "delivered_at"),
     Index(None, "customer_id"),
 )
 
@@ -111,6 +142,7 @@ order_lines = Table(
     money("shipping_tax"),
     money("promotion_discount"),  # positive: the amount taken off the line
     Column("gift_message_enc", Text, nullable=True),
+    Column("gift_wrap_level", String(32), nullable=True),
     UniqueConstraint("order_id", "order_item_id"),
     CheckConstraint("quantity >= 0 AND quantity_shipped >= 0 AND quantity_cancelled >= 0", name="quantities"),
     Index(None, "item_id"),
@@ -131,4 +163,10 @@ order_addresses = Table(
     Column("phone_enc", Text, nullable=True),
     Column("company", String(255), nullable=True),
     Column("address_type", String(32), nullable=True),
+    Column("district_or_county_enc", Text, nullable=True),
+    Column("municipality_enc", Text, nullable=True),
+    Column("street_name_enc", Text, nullable=True),
+    Column("street_number_enc", Text, nullable=True),
+    Column("complement_enc", Text, nullable=True),
+    Column("neighborhood_enc", Text, nullable=True),
 )

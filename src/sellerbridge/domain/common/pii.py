@@ -5,7 +5,9 @@ an encrypted column, shown only to callers with the view-PII permission (masked 
 and erased for good by the PII purge. Every one of those places reads the lists below, so that what
 the mapping drops without the grant is exactly what storage guards, masking hides and purge erases.
 
-- An address: the recipient's name, the address lines, the postal code and the phone. The postal
+- An address: the recipient's name, the address lines, the postal code and the phone; the parts
+  of the street Amazon writes apart (Brazil's street name, number, complement and neighbourhood)
+  and the district/county and municipality, which sit below the city. The postal
   code counts: with the street gone it still narrows a buyer down to a few houses in many countries,
   and Amazon itself withholds it without the restricted role. City, region, country, company and
   address type stay (they route a shipment and identify nobody).
@@ -30,7 +32,15 @@ __all__ = [
     "redact_buyer",
 ]
 
-ADDRESS_PII_FIELDS: tuple[str, ...] = ("name", "line1", "line2", "line3", "postal_code", "phone")
+ADDRESS_PII_FIELDS: tuple[str, ...] = (
+    "name", "line1", "line2", "line3", "postal_code", "phone",
+    "street_name",  # Brazil's extendedFields: the address line, split (issue 9)
+    "street_number",
+    "complement",
+    "neighborhood",
+    "district_or_county",  # below the city: narrows a buyer down as a postal code does
+    "municipality",
+)
 BUYER_PII_FIELDS: tuple[str, ...] = ("name", "email")
 LINE_PII_FIELDS: tuple[str, ...] = ("gift_message",)
 

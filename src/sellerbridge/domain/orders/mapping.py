@@ -9,19 +9,25 @@ Rules:
   no matching item makes the whole order a ``DomainError("unknown_sku")`` naming every such line: the
   order waits in the error log until the mapping is fixed and it is reprocessed (B11).
 - Customer (B5): matched by the buyer's e-mail (Amazon's stable per-seller relay address, compared as
-  a hash: the e-mail itself is PII), else created; without an e-mail (no PII role, FBA) the order
-  goes to the connection's anonymous Amazon customer.
+  a hash: the e-mail itself is PII) among the connection's own customers (the store's
+  ``CustomerView`` is per connection: a relay address means nothing to another seller account),
+  else created; without an e-mail (FBA) or without the connection's PII grant (it may not know the
+  buyer, so it may not recognise one either) the order goes to the anonymous Amazon customer.
 - PII (B13): only with the connection's grant does the mapped order keep the buyer's name and e-mail,
   the recipient's personal address fields and gift messages (the one list: ``domain/common/pii.py``);
   without it they are dropped here, before anything is stored. City, region, country and company stay.
 - Warehouse (B3, B8): an order goes to the warehouse when it is merchant-fulfilled, not imported as
-  completed, and has something to ship now (Unshipped or PartiallyShipped). A Pending order is not
-  sent yet (Amazon says not to ship it: it may still be cancelled); a cancelled one never.
+  completed, its programs leave a parcel to the warehouse (``programs.py``: not an in-store pick-up
+  or an order Amazon delivers), and it has something to ship now (Unshipped or PartiallyShipped). A
+  Pending order is not sent yet (Amazon says not to ship it: it may still be cancelled); a cancelled
+  one never. A pre-order goes with its release time (``ship_not_before``).
 - Ship method (B7): chosen for merchant-fulfilled orders that will reach the warehouse (pending or
-  open); FBA and completed orders need none, so their levels need no mapping.
+  open) as the hub's parcel; FBA, completed, pick-up and Amazon-carried (Easy Ship) orders need none,
+  so their levels need no mapping.
 - Holds (B10): merchant-fulfilled orders imported as normal or purchase orders hold their open
-  quantity (ordered - shipped - cancelled) while Pending, Unshipped or PartiallyShipped. FBA stock is
-  Amazon's (D1) and completed orders are accounting only: no holds.
+  quantity (ordered - shipped - cancelled) while Pending, Unshipped or PartiallyShipped, when the
+  warehouse's stock is what ships (``Handling.holds_stock``). FBA stock is Amazon's (D1) and
+  completed orders are accounting only: no holds.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from ..common.money import Money
 from ..common.pii import redact_address
 from .filters import ImportMode, OrderImportSettings, ProductCode
 from .model import Address, Fulfillment, OrderDraft, OrderLineDraft, OrderStatus, ServiceLevel
+from .programs import Handling, handling_of, is_preorder
 
 UNKNOWN_SKU = "unknown_sku"
 UNKNOWN_ASIN = "unknown_asin"
@@ -117,6 +124,7 @@ class MappedLine:
     gift_message: str | None = field(repr=False)  # PII: only with the grant
     buyer_cancel_requested: bool
     cancel_reason: str | None
+    gift_wrap_level: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +155,9 @@ class MappedOrder:
     cancel_reason: str | None
     buyer_cancel_requested: bool  # surfaced for the merchant's decision (B9)
     pii: bool  # whether buyer/recipient PII was kept
+    programs: tuple[str, ...] = ()  # Amazon's programs, lower case (programs.py)
+    handling: Handling = Handling.PARCEL  # who moves the goods (programs.py)
+    ship_not_before: datetime | None = None  # a pre-order's release: the warehouse keeps it until then
 
     @property
     def cancelled(self) -> bool:
@@ -176,11 +187,13 @@ def map_order(draft: OrderDraft, settings: OrderImportSettings, catalog: Catalog
     """Map one (filtered) draft; raises ``DomainError`` when it cannot be (B11). See the module's rules."""
     merchant = draft.fulfillment is Fulfillment.MERCHANT
     completed = settings.import_mode is ImportMode.COMPLETED
-    holding = merchant and not completed and draft.status in HOLDING
+    handling = handling_of(draft.programs)
+    warehouse = merchant and not completed and handling.to_warehouse
+    holding = warehouse and handling.holds_stock and draft.status in HOLDING
     lines = _lines(draft, settings, catalog, holding)
     ship_to = draft.ship_to
     ship_method = None
-    if holding:
+    if holding and handling.needs_ship_method:
         ship_method = ship_methods.choose(draft.service_level, ship_to.country_code if ship_to else None)
     buyer = draft.buyer
     return MappedOrder(
@@ -190,7 +203,7 @@ def map_order(draft: OrderDraft, settings: OrderImportSettings, catalog: Catalog
         status=draft.status,
         fulfillment=draft.fulfillment,
         import_mode=settings.import_mode,
-        send_to_warehouse=merchant and not completed and draft.status in SHIPPABLE,
+        send_to_warehouse=warehouse and draft.status in SHIPPABLE,
         ship_method=ship_method,
         service_level=draft.service_level,
         customer=_customer(draft, settings, customers, email_hash),
@@ -210,6 +223,9 @@ def map_order(draft: OrderDraft, settings: OrderImportSettings, catalog: Catalog
         cancel_reason=draft.cancel_reason,
         buyer_cancel_requested=draft.buyer_cancel_requested and draft.status is not OrderStatus.CANCELLED,
         pii=settings.pii_grant,
+        programs=draft.programs,
+        handling=handling,
+        ship_not_before=draft.earliest_ship_date if is_preorder(draft.programs) else None,
     )
 
 
@@ -243,6 +259,7 @@ def _lines(draft: OrderDraft, settings: OrderImportSettings, catalog: CatalogVie
             gift_message=line.gift_message if settings.pii_grant else None,
             buyer_cancel_requested=line.buyer_cancel_requested,
             cancel_reason=line.cancel_reason,
+            gift_wrap_level=line.gift_wrap_level,
         ))
     if unknown:
         code = UNKNOWN_ASIN if by_asin else UNKNOWN_SKU
@@ -265,12 +282,12 @@ def _customer(draft: OrderDraft, settings: OrderImportSettings, customers: Custo
               email_hash: Callable[[str], str]) -> CustomerInstruction:
     buyer = draft.buyer
     company = buyer.company if buyer else None
-    if buyer is None or not buyer.email:
+    if buyer is None or not buyer.email or not settings.pii_grant:
+        # no grant: the connection may not know the buyer, so it matches nobody by their e-mail (B13)
         return CustomerInstruction(CustomerAction.ANONYMOUS, company=company)
     digest = email_hash(normalize_email(buyer.email))
     found = customers.by_email_hash(digest)
     if found is not None:
         return CustomerInstruction(CustomerAction.MATCH, customer_id=found, email_hash=digest, company=company)
-    pii = settings.pii_grant
-    return CustomerInstruction(CustomerAction.CREATE, email_hash=digest, email=buyer.email if pii else None,
-                               name=buyer.name if pii else None, company=company)
+    return CustomerInstruction(CustomerAction.CREATE, email_hash=digest, email=buyer.email, name=buyer.name,
+                               company=company)

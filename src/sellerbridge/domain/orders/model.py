@@ -49,7 +49,8 @@ class ServiceLevel(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """A delivery address. Name, lines, postal code and phone are PII (B13: ``domain/common/pii.py``)."""
+    """A delivery address. Name, lines, postal code, phone and the street-level parts (Brazil's
+    extended fields, district, municipality) are PII (B13: ``domain/common/pii.py``)."""
 
     name: str | None
     line1: str | None
@@ -62,6 +63,13 @@ class Address:
     phone: str | None = None
     company: str | None = None
     address_type: str | None = None
+    district_or_county: str | None = None
+    municipality: str | None = None
+    # Amazon's extendedFields (Brazil): the street split as a Brazilian carrier label wants it
+    street_name: str | None = None
+    street_number: str | None = None
+    complement: str | None = None  # floor / unit
+    neighborhood: str | None = None
 
     @property
     def has_pii(self) -> bool:
@@ -93,6 +101,7 @@ class OrderLineDraft:
     shipping_tax: Money | None = None
     promotion_discount: Money | None = None  # positive: the amount taken off the line (as v0 writes it)
     gift_message: str | None = None
+    gift_wrap_level: str | None = None  # Amazon's wrap service level as written ("PREMIUM"); not PII
     buyer_cancel_requested: bool = False
     cancel_reason: str | None = None
     quantity_cancelled: int = 0  # units Amazon cancelled on this line (never shipped, never held)
@@ -100,6 +109,29 @@ class OrderLineDraft:
     @property
     def quantity_open(self) -> int:
         return max(0, self.quantity - self.quantity_shipped - self.quantity_cancelled)
+
+
+class PackageStatus(StrEnum):
+    """Amazon's package statuses (Orders 2026-01-01 ``PackageStatus.status``)."""
+
+    PENDING = "PENDING"
+    IN_TRANSIT = "IN_TRANSIT"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+    UNDELIVERABLE = "UNDELIVERABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageDraft:
+    """A shipping package as Amazon reports it (``PACKAGES`` dataset, merchant-fulfilled orders only):
+    what the purge clock reads (B13, ``domain/orders/purge_clock.py``)."""
+
+    reference_id: str
+    status: PackageStatus | None  # None: a status word the hub does not know (never guessed)
+    ship_time: datetime | None = None  # handed to the carrier, Amazon's clock
+    carrier: str | None = None
+    tracking_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +156,9 @@ class OrderDraft:
     latest_delivery_date: datetime | None = None
     cancelled_by: str | None = None
     cancel_reason: str | None = None
-    programs: tuple[str, ...] = field(default_factory=tuple)
+    programs: tuple[str, ...] = field(default_factory=tuple)  # Amazon's words, lower case ("in_store_pick_up")
+    earliest_ship_date: datetime | None = None  # a pre-order's release: not to be shipped before
+    packages: tuple[PackageDraft, ...] = field(default_factory=tuple)
     seller_order_id: str | None = None  # the merchant's own number for the order, when set on Amazon
     order_total: Money | None = None  # what the buyer pays (Amazon's grand total); None while Pending
     # Amazon's document as read, opaque to the hub's rules: what the error log keeps when the order

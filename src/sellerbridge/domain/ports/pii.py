@@ -9,10 +9,12 @@ from typing import Protocol
 class PiiStore(Protocol):
     retention_days: int  # the installation's setting (SELLERBRIDGE_PII_RETENTION_DAYS, default 30)
 
-    def orders_due(self, *, shipped_before: datetime, limit: int) -> list[int]:
-        """Ids of orders shipped before the cut-off whose PII is still stored."""
+    def orders_due(self, *, cutoff: datetime, limit: int) -> list[int]:
+        """Ids of orders whose PII is still stored and due at ``cutoff + retention`` (``cutoff = now -
+        retention``): delivered before it, else shipped before it less the transit allowance (B13,
+        ``domain/orders/purge_clock.py``)."""
 
-    def count_due(self, *, shipped_before: datetime) -> int: ...
+    def count_due(self, *, cutoff: datetime) -> int: ...
 
     def purge_orders(self, order_ids: list[int], *, now: datetime) -> list[int]:
         """Purge these orders in one transaction; returns their customers' ids."""

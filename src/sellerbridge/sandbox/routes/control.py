@@ -18,6 +18,7 @@ from starlette.routing import Route
 from ..backend import Backend
 from ..faults import Fault
 from ..sellers import SellerSpec, create_seller
+from ..state import ORDER_PROGRAMS
 from ..views import listing_view, order_view
 
 
@@ -122,10 +123,14 @@ async def seller_update(request: Request, backend: Backend, body: dict) -> dict:
 
 @control
 async def orders_create(request: Request, backend: Backend, body: dict) -> JSONResponse:
-    """Create orders now: ``{"count": N, "fba": bool?, "status": "Pending"|"Unshipped"}``."""
+    """Create orders now: ``{"count": N, "fba": bool?, "status": "Pending"|"Unshipped", "programs": [...]?}``
+    (``programs``: Amazon's words, ``state.ORDER_PROGRAMS``)."""
     count = int(body.get("count", 1))
     if not 1 <= count <= 50_000:
         raise ValueError("count must be between 1 and 50000")
+    programs = body.get("programs") or []
+    if not isinstance(programs, list) or not set(programs) <= set(ORDER_PROGRAMS):
+        raise ValueError(f"programs must be a list of {', '.join(ORDER_PROGRAMS)}")
     status = body.get("status", "Pending")
     if status not in ("Pending", "Unshipped"):
         raise ValueError("status must be Pending or Unshipped")
@@ -133,7 +138,8 @@ async def orders_create(request: Request, backend: Backend, body: dict) -> JSONR
         seller = _seller_or_404(backend, request.path_params["seller_id"])
         stream = backend.order_streams[seller.seller_id]
         now = backend.now()
-        ids = [stream.create_order(now, fba=body.get("fba"), status=status).order_id for _ in range(count)]
+        ids = [stream.create_order(now, fba=body.get("fba"), status=status, programs=programs).order_id
+               for _ in range(count)]
     return JSONResponse({"order_ids": ids}, status_code=201)
 
 
@@ -176,6 +182,24 @@ async def order_cancel(request: Request, backend: Backend, body: dict) -> dict:
         else:
             raise ValueError("by must be AMAZON or BUYER_REQUEST")
         backend.touch_order(seller, order)
+        return order_view(order)
+
+
+@control
+async def order_deliver(request: Request, backend: Backend, body: dict) -> dict:
+    """The carrier's delivery scan: every package of the order not delivered yet is DELIVERED now."""
+    with backend.lock:
+        seller = _seller_or_404(backend, request.path_params["seller_id"])
+        order = seller.orders.get(request.path_params["order_id"])
+        if order is None:
+            raise LookupError("no such order")
+        if not order.shipments:
+            raise ValueError("an order without packages cannot be delivered")
+        now = backend.now()
+        for shipment in order.shipments:
+            if shipment.delivered_at is None:
+                shipment.delivered_at = now
+        backend.touch_order(seller, order, now)
         return order_view(order)
 
 
@@ -284,6 +308,7 @@ routes = [
     Route("/_sandbox/sellers/{seller_id}/orders", orders_list, methods=["GET"]),
     Route("/_sandbox/sellers/{seller_id}/orders/{order_id}", order_show, methods=["GET"]),
     Route("/_sandbox/sellers/{seller_id}/orders/{order_id}/cancel", order_cancel, methods=["POST"]),
+    Route("/_sandbox/sellers/{seller_id}/orders/{order_id}/deliver", order_deliver, methods=["POST"]),
     Route("/_sandbox/sellers/{seller_id}/listings", listings_show, methods=["GET"]),
     Route("/_sandbox/clock", clock_show, methods=["GET"]),
     Route("/_sandbox/clock", clock_change, methods=["POST"]),
