@@ -119,7 +119,10 @@ def run_cell(connections: int, rate: float, workers: int, *, scale: float, windo
             for seller in sellers:
                 sandbox.set_rate(seller.seller_id, rate)
             start, end = begin + WARMUP, begin + WARMUP + window
+            _sleep_until(sandbox, start, scale, procs)
+            cpu_at_start = _cpu_seconds(procs)  # the window alone: no start-up, warm-up or tail
             _sleep_until(sandbox, end, scale, procs)
+            window_cpu = _cpu_seconds(procs) - cpu_at_start
             for seller in sellers:
                 sandbox.stop_stream(seller.seller_id)
             engine = create_engine(url, poolclass=NullPool)
@@ -159,12 +162,23 @@ def run_cell(connections: int, rate: float, workers: int, *, scale: float, windo
         "hub_cpu_s_per_simulated_hour": round(hub_cpu / sim_hours, 1),
         # P9 (issue 9): what one connection costs per hour, all included (scheduler, worker, its orders)
         "hub_cpu_s_per_connection_hour": round(hub_cpu / sim_hours / connections, 3),
+        # the same over the measured window only (steady state: no process start-up, first polls or tail)
+        "window_cpu_s_per_connection_hour": round(window_cpu / (window.total_seconds() / 3600) / connections, 3),
         "cpu_by_process": {proc.name: round(proc.cpu_seconds, 1) for proc in procs},
         "sandbox_cpu_s": round(sandbox.proc.cpu_seconds, 1),
         **poll_timing, "sp_api_calls": calls, "http_429": throttled, "exit_codes": codes,
         "runs": runs["runs"], "failed_runs": runs["failed_errors"],
         "wall_seconds": round(time.monotonic() - started, 1), "load_average_before": round(load_before, 1),
     }
+
+
+def _cpu_seconds(procs: list) -> float:
+    """User + system CPU seconds of the running hub processes so far (/proc/PID/stat, all threads)."""
+    total = 0.0
+    for proc in procs:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
 
 
 def _measure(engine, sandbox: ServedSandbox, sellers: list[fleet.FleetSeller], start: datetime,
@@ -245,14 +259,14 @@ def main() -> None:
     print()
     print(f"{'K':>3} {'conns':>5} {'orders/h each':>13} {'total/h':>7} {'workers':>7} {'orders':>6} {'lost':>4} "
           f"{'p50 s':>6} {'p95 s':>6} {'sustained':>9} {'cpu s/1000':>10} {'cpu s/sim h':>11} {'load':>5} {'429':>4} "
-          f"{'calls':>6} {'cpu s/conn h':>12}")
+          f"{'calls':>6} {'cpu s/conn h':>12} {'window':>7}")
     for r in rows:
         print(f"{r['time_scale']:>3.0f} {r['connections']:>5} {r['orders_per_hour_each']:>13.0f} "
               f"{r['orders_per_hour_total']:>7.0f} {r['workers']:>7} {r['mfn_orders_measured']:>6} {r['lost']:>4} "
               f"{r['p50_s']!s:>6} {r['p95_s']!s:>6} {'yes' if r['sustained'] else 'NO':>9} "
               f"{r['cpu_s_per_1000_orders']!s:>10} {r['hub_cpu_s_per_simulated_hour']!s:>11} "
               f"{r['load_average_before']!s:>5} {r['http_429']:>4} {r['sp_api_calls']:>6} "
-              f"{r.get('hub_cpu_s_per_connection_hour')!s:>12}")
+              f"{r.get('hub_cpu_s_per_connection_hour')!s:>12} {r.get('window_cpu_s_per_connection_hour')!s:>7}")
     RESULTS.mkdir(exist_ok=True)
     out = {"benchmark": "scale", "machine_cores": os.cpu_count(), "target_p95_s": TARGET_P95_S,
            "latency_from": "Amazon purchase time (pending_seconds 0) to the order.created outbox row",
