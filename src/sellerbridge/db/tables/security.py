@@ -1,0 +1,37 @@
+"""The OAuth website flow's server-side state (A2; issue 9, ``docs/adr/0005-web-security.md``).
+
+- ``oauth_states``: one row per ``state`` the hub issued, keyed by the state's SHA-256 (the clear
+  state lives only in the browser's redirect). ``binding_hash`` is the SHA-256 of the nonce set as a
+  cookie in the browser that started the flow; ``used_at`` set once, by a conditional UPDATE, makes a
+  state single-use across replicas.
+- ``pending_authorizations``: a refresh token a callback obtained for a connection that already had
+  one. It waits here (encrypted, A3) until an administrator confirms it; one per connection.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+
+from ..meta import metadata
+from ..types import Id, UtcDateTime
+
+oauth_states = Table(
+    "oauth_states",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("connection_id", Id, ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("binding_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    Index(None, "expires_at"),
+)
+
+pending_authorizations = Table(
+    "pending_authorizations",
+    metadata,
+    Column("connection_id", Id, ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
+    Column("seller_id", String(32), nullable=False),  # the seller Amazon confirmed the token belongs to
+    Column("refresh_token_enc", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
