@@ -15,6 +15,7 @@ from datetime import datetime
 
 import redis
 
+from .amazon.endpoint_allowlist import EndpointAllowlist
 from .amazon.gateway import AmazonGateway
 from .amazon.regions import ConnectionEndpoints
 from .amazon.transport import calllog
@@ -85,7 +86,8 @@ class Hub:
             endpoints = ConnectionEndpoints.resolve(record.marketplace_id, api_base_url=record.api_base_url,
                                                     lwa_token_url=record.lwa_token_url)
             gateway = AmazonGateway(credentials, endpoints, buckets=self.buckets, clock=self.clock,
-                                    call_sink=self._call_sink(connection_id))
+                                    call_sink=self._call_sink(connection_id),
+                                    allowlist=EndpointAllowlist.of(self.settings.allowed_endpoint_origins))
             self._gateways[connection_id] = gateway
             return gateway
 

@@ -134,7 +134,8 @@ def test_a2_a3_a_refused_or_unreachable_code_exchange_is_a_clear_error_without_s
                                   "start the authorization again")
     assert "code-never-issued" not in str(refused.value) and world.creds.client_secret not in str(refused.value)
     closed = f"http://127.0.0.1:{free_port()}/auth/o2/token"  # nothing listens there
-    connections.update_connection(world.hub, pending.id, lwa_token_url=closed)
+    # a new endpoint needs the stored secret again (issue 9)
+    connections.update_connection(world.hub, pending.id, lwa_token_url=closed, client_secret=world.creds.client_secret)
     state, binding = a_state()
     with pytest.raises(oauth.OAuthError) as unreachable:
         oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER", binding=binding)

@@ -76,7 +76,7 @@ class DemoHub:
         for stale in [*data_dir.glob(f"{DB_FILE}*"), *data_dir.glob(f"{QUEUE_FILE}*")]:
             stale.unlink()
         settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / DB_FILE}",
-                            public_base_url=f"http://{host}:{port}")
+                            public_base_url=f"http://{host}:{port}", allowed_endpoint_origins=sandbox_url)
         self.hub: Hub = build_hub(settings, clock=SandboxClock(backend))
         self.url = f"http://{host}:{port}"
         self.connections: dict[str, int] = {}

@@ -43,6 +43,7 @@ from ..db.repositories import oauth_states
 from ..db.repositories.connections import ConnectionRecord
 from ..domain.common.errors import ConfigError
 from . import connections as service
+from . import endpoint_guard
 
 STATE_LIFETIME = timedelta(hours=1)  # the seller approves within minutes; an old state is refused
 START_LINK_LIFETIME = timedelta(hours=1)  # the admin's own start link (start_authorization)
@@ -274,7 +275,8 @@ def _confirm_owner(hub: Hub, record: ConnectionRecord, endpoints: ConnectionEndp
     credentials = SellerCredentials(seller_id=seller_id, marketplace_id=record.marketplace_id, region=record.region,
                                     client_id=client_id, client_secret=client_secret, refresh_token=refresh_token)
     try:
-        with AmazonGateway(credentials, endpoints, buckets=hub.buckets, clock=hub.clock) as gateway:
+        with AmazonGateway(credentials, endpoints, buckets=hub.buckets, clock=hub.clock,
+                           allowlist=endpoint_guard.allowlist(hub)) as gateway:
             owned = gateway.token_is_sellers(seller_id)
     except AmazonError as exc:
         raise OAuthError(f"Amazon could not confirm which seller account approved ({exc.message}): "
@@ -321,6 +323,10 @@ def complete(hub: Hub, state: str, spapi_oauth_code: str, selling_partner_id: st
                          f"`sellerbridge connection update {record.name} --client-secret-env ...`")
     endpoints = ConnectionEndpoints.resolve(record.marketplace_id, api_base_url=record.api_base_url,
                                             lwa_token_url=record.lwa_token_url)
+    try:  # defence in depth: the client secret goes to the token URL (issue 9)
+        endpoint_guard.check_new(hub, endpoints)
+    except ConfigError as exc:
+        raise OAuthError(str(exc)) from None
     refresh_token = _exchange(endpoints.lwa_token_url, spapi_oauth_code, creds.client_id, creds.client_secret,
                               redirect_uri or redirect_uri_for(hub))
     _confirm_owner(hub, record, endpoints, creds.client_id, creds.client_secret, refresh_token, selling_partner_id)
