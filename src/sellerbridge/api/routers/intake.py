@@ -46,17 +46,17 @@ async def _receive(request: Request, token: str) -> JSONResponse:
     if len(body) > MAX_NOTIFICATION_BYTES:
         raise HTTPException(413, "notification too large")
     try:
-        hint = service.read_notification(body)
+        notice = service.read_notice(body)
     except service.NotificationRefused as exc:
         raise HTTPException(400, f"not an ORDER_CHANGE notification: {exc}") from None
-    outcome = await run_in_threadpool(_submit, request, hint)
-    return JSONResponse({"accepted": True, "amazon_order_id": hint.amazon_order_id, **outcome.as_dict()},
+    outcome = await run_in_threadpool(_accept, request, notice)
+    return JSONResponse({"accepted": True, "amazon_order_id": notice.hint.amazon_order_id, **outcome.as_dict()},
                         status_code=202)
 
 
-def _submit(request: Request, hint: service.ChangeHint) -> service.IntakeOutcome:
+def _accept(request: Request, notice: service.OrderChangeNotice) -> service.IntakeOutcome:
     hub = get_hub(request)
-    outcome = service.submit(hub, hint)
+    outcome = service.accept(hub, notice)
     for connection_id in outcome.fetch:  # ids the intake just read: no look-up by name per notification
         manage.request_run_by_id(hub, manage.FETCH, connection_id, queue=request.app.state.queue)
     return outcome

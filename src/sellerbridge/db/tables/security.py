@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
 from ..meta import metadata
 from ..types import Id, UtcDateTime
@@ -34,4 +34,28 @@ pending_authorizations = Table(
     Column("seller_id", String(32), nullable=False),  # the seller Amazon confirmed the token belongs to
     Column("refresh_token_enc", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The ORDER_CHANGE subscription the hub created for a seller (Amazon keeps one per seller and
+# application): the intake accepts only notifications that name it (issue 9).
+order_change_subscriptions = Table(
+    "order_change_subscriptions",
+    metadata,
+    Column("seller_id", String(32), primary_key=True),
+    Column("subscription_id", String(128), nullable=False),
+    Column("destination_id", String(128), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Per connection: the intake's rate window (hints queued for getOrder in the current minute) and the
+# totals of notifications it refused, for the metrics (issue 9; every replica writes the same rows).
+intake_tallies = Table(
+    "intake_tallies",
+    metadata,
+    Column("connection_id", Id, ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("window_queued", Integer, nullable=False),
+    Column("rate_limited", Integer, nullable=False),
+    Column("foreign_subscription", Integer, nullable=False),
+    Column("foreign_application", Integer, nullable=False),
 )
