@@ -78,9 +78,11 @@ class EndpointAllowlist:
     def require(self, url: str, what: str) -> None:
         """ConfigError unless ``url`` is allowed; the message says how to allow an origin."""
         if not self.allows(url):
+            found = origin_of(url)
+            hint = f" (to allow it: {SETTING}={found[0]}://{found[1]}:{found[2]})" if found else ""
             raise ConfigError(f"{what} {url!r} is not one of Amazon's endpoints nor an origin allowed by "
                               f"{SETTING}: the hub sends the connection's secrets there, so only those are "
-                              "accepted")
+                              f"accepted{hint}")
 
     def require_endpoints(self, endpoints: ConnectionEndpoints) -> None:
         self.require(endpoints.api_base_url, "the SP-API base URL")

@@ -68,10 +68,11 @@ def install(*handlers: logging.Handler) -> None:
             handler.addFilter(SecretMaskingFilter())
 
 
-def log_config(*, file: Path | None = None) -> dict[str, Any]:
+def log_config(*, file: Path | None = None, root_level: str = "WARNING") -> dict[str, Any]:
     """uvicorn's logging configuration with the masking filter on every handler.
 
-    With ``file``, uvicorn's logs and every other logger's (the root, at INFO) go to that file
+    The root logger (the hub's own ``sellerbridge.*`` loggers, httpx...) writes through the same masked
+    handler, at ``root_level``. With ``file``, uvicorn's logs and the root's (at INFO) go to that file
     instead of the terminal (the demo's ``--log-file``: its terminal shows a live table).
     """
     from uvicorn.config import LOGGING_CONFIG
@@ -83,7 +84,8 @@ def log_config(*, file: Path | None = None) -> dict[str, Any]:
         for name, spec in handlers.items():
             spec.pop("stream", None)
             handlers[name] = {**spec, "class": "logging.FileHandler", "filename": str(file), "encoding": "utf-8"}
-        config["root"] = {"handlers": ["default"], "level": "INFO"}
+        root_level = "INFO"
+    config["root"] = {"handlers": ["default"], "level": root_level}
     config["handlers"] = handlers
     return config
 

@@ -82,7 +82,7 @@ def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         try:
             install()  # the root handler of basicConfig too: no secret in any log line (issue 9)
             # returns on SIGTERM / Ctrl-C
-            uvicorn.run(api, host=host, port=port, log_level="info", log_config=log_config())
+            uvicorn.run(api, host=host, port=port, log_level="info", log_config=log_config(root_level="INFO"))
         finally:
             sched.stop()
             work.stop()

@@ -34,4 +34,4 @@ def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: None)
         # returns on SIGTERM / Ctrl-C
-        uvicorn.run(api, host=host, port=port, log_level="info", log_config=log_config())
+        uvicorn.run(api, host=host, port=port, log_level="info", log_config=log_config(root_level="INFO"))

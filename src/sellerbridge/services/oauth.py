@@ -147,11 +147,6 @@ def read_token(hub: Hub, token: str, purpose: str) -> dict[str, Any]:
     return data
 
 
-def verify(hub: Hub, token: str, purpose: str) -> int:
-    """The connection id a valid, unexpired token of ``purpose`` names; OAuthError otherwise."""
-    return int(read_token(hub, token, purpose)["c"])
-
-
 # --- consent URL, start and setup links -----------------------------------------------------------------
 
 
@@ -231,11 +226,6 @@ def begin(hub: Hub, token: str, *, seller_central_url: str | None = None) -> Bro
                       _seller_central_for(record, data.get("u") or seller_central_url))
     return BrowserStart(url, binding_cookie_name(state), binding, int(STATE_LIFETIME.total_seconds()),
                         secure=hub.settings.public_base_url.lower().startswith("https://"))
-
-
-def open_setup_link(hub: Hub, token: str, *, seller_central_url: str | None = None) -> BrowserStart:
-    """The former name of :func:`begin`."""
-    return begin(hub, token, seller_central_url=seller_central_url)
 
 
 # --- callback ------------------------------------------------------------------------------------------

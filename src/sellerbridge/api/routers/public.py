@@ -55,6 +55,8 @@ def oauth_callback(request: Request, state: str = "", spapi_oauth_code: str = ""
         page = _page("Connected", f"The Amazon account is now connected to sellerbridge as {done.record.name!r}. "
                      "You can close this page.", 200)
     page.delete_cookie(cookie, path=oauth.CALLBACK_PATH)
+    page.headers["Cache-Control"] = "no-store"  # the URL held a state and a code: keep the page out of caches
+    page.headers["Referrer-Policy"] = "no-referrer"
     return page
 
 
