@@ -108,3 +108,33 @@ def test_the_log_mask_hides_secret_paths_query_values_and_lwa_tokens() -> None:
     for secret in ("s3cr3t", "c0de", "abc.def", "t0ken", "IwEBIabc", "xyz"):
         assert secret not in masked
     assert "selling_partner_id=A1" in masked and "/setup/***" in masked and "/intake/amazon/***" in masked
+
+
+def test_sellerbridge_web_access_log_masks_the_setup_and_intake_tokens(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SELLERBRIDGE_")},
+           "SELLERBRIDGE_DATA_DIR": str(tmp_path / "hub"), "SELLERBRIDGE_INTAKE_TOKEN": "web-intake-token-123456"}
+    proc = subprocess.Popen([*CLI, "web", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "sellerbridge web did not start"
+                time.sleep(0.2)
+        assert httpx.get(f"{base}/setup/secret-setup-token.sig").status_code == 400
+        assert httpx.get(f"{base}/oauth/callback?state=secret-state&spapi_oauth_code=secret-code"
+                         "&selling_partner_id=A1").status_code == 400
+        assert httpx.post(f"{base}/intake/amazon/web-intake-token-123456", content=b"{}").status_code == 400
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    logs = out + err
+    assert '"GET /setup/*** HTTP/1.1" 400' in logs and '"POST /intake/amazon/*** HTTP/1.1" 400' in logs
+    assert "state=***" in logs and "spapi_oauth_code=***" in logs
+    for secret in ("secret-setup-token", "secret-state", "secret-code", "web-intake-token-123456"):
+        assert secret not in logs

@@ -154,3 +154,32 @@ def test_a_callback_never_replaces_a_connections_token_until_an_admin_confirms(
     assert connections.test_connection(world.hub, world.connection_id).ok
     assert browser.post(f"/api/connections/{world.connection_id}/authorization/confirm",
                         headers=admin).status_code == 404
+
+
+def test_a_state_is_consumed_once_by_two_replicas_at_the_same_moment(world: World) -> None:
+    import threading
+
+    from sellerbridge.db.repositories import oauth_states
+
+    now = world.hub.now()
+    with world.hub.store.uow() as session:
+        oauth_states.add_state(session, state="the-state", connection_id=world.connection_id, binding="the-nonce",
+                               now=now, expires_at=now + oauth.STATE_LIFETIME)
+    replicas = [world.hub, world.other_hub()]
+    start, results = threading.Barrier(len(replicas)), []
+
+    def consume(hub) -> None:
+        start.wait()
+        with hub.store.uow() as session:
+            results.append(oauth_states.consume_state(session, state="the-state", binding="the-nonce", now=now))
+
+    threads = [threading.Thread(target=consume, args=(hub,)) for hub in replicas]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        replicas[1].close()
+
+    assert sorted(str(r.problem) for r in results) == ["None", "used"]

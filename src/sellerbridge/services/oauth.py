@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..amazon.errors import AmazonError, AuthError
 from ..amazon.gateway import AmazonGateway
+from ..amazon.notifications.parse import SELLER_ID
 from ..amazon.regions import ConnectionEndpoints, marketplace
 from ..amazon.transport.auth import SellerCredentials, exchange_authorization_code
 from ..bootstrap import Hub
@@ -297,6 +298,8 @@ def complete(hub: Hub, state: str, spapi_oauth_code: str, selling_partner_id: st
     state = _check_parameter("state", state)
     spapi_oauth_code = _check_parameter("spapi_oauth_code", spapi_oauth_code)
     selling_partner_id = _check_parameter("selling_partner_id", selling_partner_id)
+    if not SELLER_ID.match(selling_partner_id):
+        raise OAuthError("selling_partner_id is not a seller id")
     record = service.get_connection(hub, _consume(hub, state, binding))
     pending = service.is_pending(record)
     if not pending and record.seller_id != selling_partner_id:
