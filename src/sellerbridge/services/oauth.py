@@ -30,7 +30,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..amazon.errors import AmazonError, AuthError
 from ..amazon.gateway import AmazonGateway
@@ -158,13 +158,18 @@ def consent_url(application_id: str, state: str, redirect_uri: str, seller_centr
     or a whole consent-page URL ending in ``/consent`` (the local sandbox's ``/_sandbox/consent?seller_id=..``),
     whose own query is kept.
     """
-    parts = urlsplit(seller_central_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"the Seller Central URL must be an http(s) URL, got {seller_central_url!r}")
+    parts = _seller_central_parts(seller_central_url)
     path = parts.path if parts.path.rstrip("/").endswith("/consent") else parts.path.rstrip("/") + CONSENT_PATH
     query = [*parse_qsl(parts.query), ("application_id", application_id), ("state", state),
              ("redirect_uri", redirect_uri), ("version", "beta")]
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
+
+
+def _seller_central_parts(seller_central_url: str) -> SplitResult:
+    parts = urlsplit(seller_central_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"the Seller Central URL must be an http(s) URL, got {seller_central_url!r}")
+    return parts
 
 
 def redirect_uri_for(hub: Hub) -> str:
@@ -195,7 +200,7 @@ def start_authorization(hub: Hub, ref: int | str, *, application_id: str | None 
         raise ConfigError("the SP-API application id is needed: pass --application-id or set "
                           "SELLERBRIDGE_SPAPI_APPLICATION_ID")
     if seller_central_url:
-        consent_url("x", "x", "http://x", seller_central_url)  # refuse a bad URL now, not in the browser
+        _seller_central_parts(seller_central_url)  # refuse a bad URL now, not in the seller's browser
     url, expires = _link(hub, record.id, START_LINK_LIFETIME, a=application_id or "", u=seller_central_url or "")
     return Authorization(record.id, url, expires)
 
