@@ -81,7 +81,7 @@ def run_sellerbridge(sandbox: Sandbox, base_url: str, clock: RemoteSandboxClock,
     mfn, fba = _create_orders(sandbox, creds.seller_id, total, mfn_share)
     sandbox.advance(180)  # past the search index's lag: every order is visible to searchOrders
     settings = Settings(data_dir=workdir / "hub", database_url=f"sqlite:///{workdir / 'hub.sqlite3'}",
-                        secret_key=generate_key().decode())
+                        secret_key=generate_key().decode(), allowed_endpoint_origins=base_url)
     hub = build_hub(settings, clock=clock)
     try:
         connection_id = seed_hub(hub, sandbox, base_url, creds)

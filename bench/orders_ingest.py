@@ -101,7 +101,8 @@ def ingest(store: OrderStore, to_draft, orders: list[dict[str, Any]], batched: b
 def run_backend(label: str, url: str, sandbox, base_url, creds, orders, *, batched: bool,
                 profile: bool, tmp: Path) -> dict[str, Any]:
     clock = RemoteSandboxClock(base_url, sandbox)
-    settings = Settings(data_dir=tmp, database_url=url, secret_key=generate_key().decode())
+    settings = Settings(data_dir=tmp, database_url=url, secret_key=generate_key().decode(),
+                        allowed_endpoint_origins=base_url)
     hub = build_hub(settings, clock=clock)
     try:
         cid = seed_hub(hub, sandbox, base_url, creds)
@@ -204,7 +205,7 @@ def _samples(sandbox: Sandbox, base_url: str, creds, tmp: Path) -> list[dict[str
     """The sample payloads, read through the hub's gateway from the sandbox once for all runs."""
     clock = RemoteSandboxClock(base_url, sandbox)
     settings = Settings(data_dir=tmp / "hub-sample", database_url=f"sqlite:///{tmp / 'sample.sqlite3'}",
-                        secret_key=generate_key().decode())
+                        secret_key=generate_key().decode(), allowed_endpoint_origins=base_url)
     hub = build_hub(settings, clock=clock)
     try:
         cid = seed_hub(hub, sandbox, base_url, creds)

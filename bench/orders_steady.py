@@ -162,7 +162,7 @@ def run_scenario(key: str, hours: float, tmp: Path) -> dict[str, Any]:
         creds = sandbox.create_seller(marketplaces=["US"], catalog_size=40, seed=11)
         clock = VirtualClock(sandbox)
         settings = Settings(data_dir=tmp / f"hub-{key}", database_url=f"sqlite:///{tmp / f'steady-{key}.sqlite3'}",
-                            secret_key=generate_key().decode())
+                            secret_key=generate_key().decode(), allowed_endpoint_origins=base_url)
         hub = build_hub(settings, clock=clock)
         try:
             cid = seed_hub(hub, sandbox, base_url, creds)

@@ -99,7 +99,8 @@ def run_cell(connections: int, rate: float, workers: int, *, scale: float, windo
             sandbox.config(pending_seconds=0)
             key = generate_key().decode()
             hub = build_hub(Settings(data_dir=logs / "seeder", database_url=url, secret_key=key,
-                                     follow_sandbox_clock=sandbox.base_url))
+                                     follow_sandbox_clock=sandbox.base_url,
+                                     allowed_endpoint_origins=sandbox.base_url))
             try:
                 sellers = fleet.seed_connections(hub, sandbox.http, sandbox.base_url,
                                                  fleet.create_sellers(sandbox.http, connections, seed=7))

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import redis
 
+from .amazon.endpoint_allowlist import EndpointAllowlist
 from .amazon.gateway import AmazonGateway
 from .amazon.regions import ConnectionEndpoints
 from .amazon.transport import calllog
@@ -112,7 +113,8 @@ class Hub:
             endpoints = ConnectionEndpoints.resolve(record.marketplace_id, api_base_url=record.api_base_url,
                                                     lwa_token_url=record.lwa_token_url)
             gateway = AmazonGateway(credentials, endpoints, buckets=self.buckets, clock=self.clock,
-                                    call_sink=self._call_sink(connection_id))
+                                    call_sink=self._call_sink(connection_id),
+                                    allowlist=EndpointAllowlist.of(self.settings.allowed_endpoint_origins))
             self._gateways[connection_id] = (record.credentials_version, gateway)
         if stale is not None:
             stale.close()

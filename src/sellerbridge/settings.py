@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     intake_token: SecretStr | None = None
     # GET /metrics is open, as Prometheus scrapes; when set, it needs ``Authorization: Bearer <token>``.
     metrics_token: SecretStr | None = None
+    # Issue 9: origins besides Amazon's that a connection's endpoints may name (the hub sends secrets
+    # there), comma-separated ``scheme://host[:port]``; ``:*`` is any port. E.g. the local sandbox or a
+    # proxy: ``http://127.0.0.1:8700,https://spapi-proxy.internal``. Empty: Amazon's hosts only.
+    allowed_endpoint_origins: str = ""
     # Demos, tests and benchmarks only: follow the clock of a local sandbox served with --time-scale K
     # (its base URL), so that every process of the hub and the sandbox agree on simulated time.
     follow_sandbox_clock: str | None = None

@@ -10,18 +10,14 @@ import pytest
 
 from tests.api.conftest import h, map_all_skus, wait_for
 from tests.flows.support import World
+from tests.support import notifications as notices
 
 INTAKE = "/intake/amazon/intake-secret-token"
 
 
-def order_change(seller_id: str, order_id: str) -> dict[str, Any]:
-    return {"NotificationVersion": "1.0", "NotificationType": "ORDER_CHANGE", "PayloadVersion": "1.0",
-            "EventTime": "2026-01-01T00:00:00Z",
-            "Payload": {"OrderChangeNotification": {"NotificationLevel": "OrderLevel", "SellerId": seller_id,
-                                                    "AmazonOrderId": order_id, "OrderChangeType": "OrderStatusChange",
-                                                    "Summary": {"MarketplaceId": "ATVPDKIKX0DER"}}},
-            "NotificationMetadata": {"ApplicationId": "app", "SubscriptionId": "s",
-                                     "PublishTime": "2026-01-01T00:00:00Z", "NotificationId": "n-1"}}
+def order_change(world: World, seller_id: str, order_id: str) -> dict[str, Any]:
+    """Amazon's ORDER_CHANGE naming the subscription the hub made for the world's seller (issue 9)."""
+    return notices.order_change(seller_id, order_id, notices.subscribe(world))
 
 
 def test_i2_without_key_401_and_wrong_role_403(api, world: World) -> None:
@@ -58,7 +54,7 @@ def test_a1_a2_a5_admin_adds_tests_and_disables_a_connection(api, world: World) 
 
 def test_b13_pii_masked_without_view_pii_and_shown_with_it(api, world: World) -> None:
     [order_id] = world.create_orders(1, status="Unshipped", fba=False)
-    r = api.post(INTAKE, json=order_change(world.seller_id, order_id))
+    r = api.post(INTAKE, json=order_change(world, world.seller_id, order_id))
     assert r.status_code == 202, r.text
     wait_for(lambda: api.get("/api/orders", headers=h(api, "viewer")).json()["total"] == 1)
     masked = api.get(f"/api/orders/{order_id}", headers=h(api, "viewer")).json()
@@ -71,7 +67,7 @@ def test_b13_pii_masked_without_view_pii_and_shown_with_it(api, world: World) ->
 
 def test_b1_intake_answers_202_then_the_order_is_stored(api, world: World) -> None:
     [order_id] = world.create_orders(1, status="Unshipped", fba=False)
-    note = order_change(world.seller_id, order_id)
+    note = order_change(world, world.seller_id, order_id)
     wrapped = {"Type": "Notification", "Message": json.dumps(note)}  # SNS-style wrapping
     started = time.monotonic()
     r = api.post(INTAKE, content=json.dumps({"Body": json.dumps(wrapped)}))
@@ -87,8 +83,9 @@ def test_b1_intake_refuses_other_bodies_and_ignores_unknown_sellers(api, world: 
     r = api.post(INTAKE, json={"NotificationType": "FEED_PROCESSING_FINISHED"})
     assert r.status_code == 400 and "ORDER_CHANGE" in r.json()["detail"]
     assert api.post(INTAKE, content=b"not json").status_code == 400
-    assert api.post("/intake/amazon/wrong-token", json=order_change(world.seller_id, "1")).status_code == 404
-    r = api.post(INTAKE, json=order_change("AUNKNOWNSELLER", "111-1111111-1111111"))
+    forged_token = order_change(world, world.seller_id, "111-1111111-1111111")
+    assert api.post("/intake/amazon/wrong-token", json=forged_token).status_code == 404
+    r = api.post(INTAKE, json=order_change(world, "AUNKNOWNSELLER", "111-1111111-1111111"))
     assert r.status_code == 202 and r.json()["status"] == "ignored"
     assert world.rows("SELECT COUNT(*) FROM pending_fetches")[0][0] == 0  # nothing queued for it
 

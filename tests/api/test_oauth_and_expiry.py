@@ -37,24 +37,29 @@ def test_a2_oauth_consent_callback_and_setup_link_against_the_sandbox(admin_api,
     assert not pending.has_credentials and connections.is_pending(pending)
     consent_page = f"{world.base_url}/_sandbox/consent?seller_id={new_seller}"
     started = admin_api.post(f"/api/connections/{pending.id}/oauth", json={"seller_central_url": consent_page}).json()
-    query = parse_qs(urlsplit(started["consent_url"]).query)
-    assert query["application_id"] == ["amzn1.sp.solution.test"] and query["version"] == ["beta"]
-    assert query["redirect_uri"] == ["http://127.0.0.1:8800/oauth/callback"]
+    # The admin's link is the hub's start page: it binds the approving browser, then sends it to the consent.
+    assert started["consent_url"].startswith("http://127.0.0.1:8800/setup/")
+    with TestClient(create_api(world.hub)) as browser:
+        to_amazon = browser.get(urlsplit(started["consent_url"]).path, follow_redirects=False)
+        assert to_amazon.status_code == 302 and to_amazon.headers["location"].startswith(consent_page)
+        query = parse_qs(urlsplit(to_amazon.headers["location"]).query)
+        assert query["application_id"] == ["amzn1.sp.solution.test"] and query["version"] == ["beta"]
+        assert query["redirect_uri"] == ["http://127.0.0.1:8800/oauth/callback"]
 
-    back = httpx.get(started["consent_url"], follow_redirects=False)  # the seller approves on "Seller Central"
-    assert back.status_code == 302
-    callback = urlsplit(back.headers["location"])
-    assert callback.path == "/oauth/callback"
-    tampered = admin_api.get("/oauth/callback", params={**dict(parse_qs(callback.query)), "state": "x.y"})
-    assert tampered.status_code == 400
-    done = admin_api.get(f"/oauth/callback?{callback.query}")
-    assert done.status_code == 200, done.text
+        back = httpx.get(to_amazon.headers["location"], follow_redirects=False)  # the seller approves
+        assert back.status_code == 302
+        callback = urlsplit(back.headers["location"])
+        assert callback.path == "/oauth/callback"
+        tampered = browser.get("/oauth/callback", params={**dict(parse_qs(callback.query)), "state": "x.y"})
+        assert tampered.status_code == 400
+        done = browser.get(f"/oauth/callback?{callback.query}")
+        assert done.status_code == 200, done.text
 
-    record = connections.get_connection(world.hub, "client-ca")
-    assert record.seller_id == new_seller and record.has_credentials and record.status == "active"
-    assert record.authorization_expires_at - record.authorized_at == timedelta(days=365)
-    assert connections.test_connection(world.hub, "client-ca").ok
-    assert admin_api.get(f"/oauth/callback?{callback.query}").status_code == 400  # a code works once
+        record = connections.get_connection(world.hub, "client-ca")
+        assert record.seller_id == new_seller and record.has_credentials and record.status == "active"
+        assert record.authorization_expires_at - record.authorized_at == timedelta(days=365)
+        assert connections.test_connection(world.hub, "client-ca").ok
+        assert browser.get(f"/oauth/callback?{callback.query}").status_code == 400  # a state works once
 
     # The shareable setup link sends the client's browser to the consent page with a fresh state.
     app = create_api(world.hub, seller_central_url=consent_page)
@@ -114,18 +119,26 @@ def test_a2_a3_a_refused_or_unreachable_code_exchange_is_a_clear_error_without_s
         world.hub, name="client-mx", marketplace_ref="MX", client_id=world.creds.client_id,
         client_secret=world.creds.client_secret, api_base_url=world.base_url,
         lwa_token_url=f"{world.base_url}/auth/o2/token")
-    state, _ = oauth.sign(world.hub, pending.id, "state", oauth.STATE_LIFETIME)
+    link, _ = oauth.setup_link(world.hub, pending.id)
 
+    def a_state() -> tuple[str, str]:
+        start = oauth.begin(world.hub, urlsplit(link).path.removeprefix(oauth.SETUP_PATH),
+                            seller_central_url=f"{world.base_url}/_sandbox/consent")
+        return parse_qs(urlsplit(start.consent_url).query)["state"][0], start.binding
+
+    state, binding = a_state()
     with pytest.raises(oauth.OAuthError) as refused:
-        oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER")
+        oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER", binding=binding)
 
     assert str(refused.value) == ("Login with Amazon refused the authorization code (HTTP 400, invalid_grant): "
                                   "start the authorization again")
     assert "code-never-issued" not in str(refused.value) and world.creds.client_secret not in str(refused.value)
     closed = f"http://127.0.0.1:{free_port()}/auth/o2/token"  # nothing listens there
-    connections.update_connection(world.hub, pending.id, lwa_token_url=closed)
+    # a new endpoint needs the stored secret again (issue 9)
+    connections.update_connection(world.hub, pending.id, lwa_token_url=closed, client_secret=world.creds.client_secret)
+    state, binding = a_state()
     with pytest.raises(oauth.OAuthError) as unreachable:
-        oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER")
+        oauth.complete(world.hub, state, "code-never-issued", "ANYSELLER", binding=binding)
     assert str(unreachable.value) == "Login with Amazon could not be reached (ConnectError)"
     still = connections.get_connection(world.hub, pending.id)
     assert connections.is_pending(still) and not still.has_credentials  # nothing stored from a failed exchange

@@ -63,7 +63,7 @@ def hub_env(*, data_dir: Path, database_url: str, secret_key: str, sandbox_url: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SELLERBRIDGE_")}
     env.update(SELLERBRIDGE_DATA_DIR=str(data_dir), SELLERBRIDGE_DATABASE_URL=database_url,
                SELLERBRIDGE_SECRET_KEY=secret_key, SELLERBRIDGE_FOLLOW_SANDBOX_CLOCK=sandbox_url,
-               PYTHONUNBUFFERED="1")
+               SELLERBRIDGE_ALLOWED_ENDPOINT_ORIGINS=sandbox_url, PYTHONUNBUFFERED="1")
     if redis_url:
         env["SELLERBRIDGE_REDIS_URL"] = redis_url
     if queue_name:

@@ -32,6 +32,7 @@ class AmazonError(UpstreamError):
         self.details = details
         self.operation = operation
         self.errors = errors or []
+        self.not_found = status == 404
 
     def __str__(self) -> str:
         head = " ".join(str(p) for p in (self.operation, self.status, self.code) if p)

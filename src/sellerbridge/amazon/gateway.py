@@ -29,6 +29,7 @@ from .feeds.api import FeedsApi
 from .notifications.subscriptions import NotificationsApi
 from .orders.api import OrdersApi
 from .reports.api import ReportsApi
+from .sellers.identity import SellerIdentityApi
 from .transport.session import iso
 
 __all__ = ["AmazonGateway", "ConnectionCheck"]
@@ -49,7 +50,7 @@ class ConnectionCheck:
     rate_limit: float | None = None
 
 
-class AmazonGateway(OrdersApi, ReportsApi, FeedsApi, NotificationsApi):
+class AmazonGateway(OrdersApi, ReportsApi, FeedsApi, NotificationsApi, SellerIdentityApi):
     """SP-API for one connection (see the module). Close it (or use ``with``) to release its connections."""
 
     def changed_orders_budget(self) -> ReadBudget:

@@ -20,7 +20,7 @@ from ..bootstrap import Hub
 from ..domain.common.errors import ConfigError, Conflict, NotFound
 from ..services.intake import intake_token
 from ..services.oauth import OAuthError
-from .routers import connections, errors, health, intake, jobs, keys, orders, public, runs
+from .routers import authorizations, connections, errors, health, intake, jobs, keys, orders, public, runs
 
 
 def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str | None = None) -> FastAPI:
@@ -43,6 +43,6 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_exception_handler(Conflict, handler(409))
     app.add_exception_handler(NotFound, handler(404))
     app.add_exception_handler(LookupError, handler(404))
-    for module in (connections, runs, orders, errors, keys, jobs, intake, public, health):
+    for module in (connections, authorizations, runs, orders, errors, keys, jobs, intake, public, health):
         app.include_router(module.router)
     return app

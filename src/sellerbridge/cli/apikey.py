@@ -1,4 +1,9 @@
-"""``sellerbridge api-key create|list|revoke`` (I2): the clear key is printed once, at creation."""
+"""``sellerbridge api-key create|list|revoke`` (I2): the clear key is printed once, at creation.
+
+The server's CLI may grant ``view_pii`` and revoke any key, the last admin key too: whoever runs it
+holds the database and the secret key already (over REST only a view_pii key grants view_pii, and the
+last admin key stays; issue 9, ``services/api_keys.py``).
+"""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from ..services import connections as service
 from ..services import oauth
 from ..services.orders import parse_status
-from . import context, subscriptions
+from . import authorization, context, subscriptions
 from .context import EXIT_CONFIG, EXIT_FAILED, console, handles_errors, print_fields, print_json, read_secret
 
 app = typer.Typer(no_args_is_help=True, help="Amazon seller connections (one seller account + marketplace).")
@@ -271,3 +271,5 @@ def check_expiry(as_json: bool = typer.Option(False, "--json")) -> None:
 app.command("authorize", hidden=True)(oauth_url)
 app.command("subscribe")(subscriptions.subscribe)
 app.command("unsubscribe")(subscriptions.unsubscribe)
+app.command("confirm-authorization")(authorization.confirm_authorization)
+app.command("discard-authorization")(authorization.discard_authorization)

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from ..api.log_masking import uvicorn_options
 from ..sandbox import server
 from ..sandbox.backend import Backend
 from .demo_hub import DemoHub
@@ -95,6 +96,8 @@ def demo(
     data_dir: Path = typer.Option(Path("var/demo"), "--data-dir",
                                   help="The demo hub's data directory; emptied at every start."),
     sandbox_only: bool = typer.Option(False, "--sandbox-only", help="Run the sandbox without the hub."),
+    log_file: Path | None = typer.Option(None, "--log-file", help="Write the servers' access logs and the "
+                                         "hub's logs (INFO, secrets masked) to this file."),
 ) -> None:
     """Run the sandbox Amazon with a seeded seller and the hub pulling its orders, with a live table."""
     app = server.build_served_app(time_scale)
@@ -104,7 +107,7 @@ def demo(
     backend.public_base_url = base_url
     creds = server.seed_sellers(app, [DEMO_SELLER])
     server.write_credentials(credentials_file, creds, base_url)
-    uv = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    uv = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **uvicorn_options(log_file)))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     while not uv.started:
@@ -121,7 +124,7 @@ def demo(
         if not sandbox_only:
             hub_port = port + 100 if hub_port == port else hub_port
             hub = DemoHub(backend, base_url, creds[0], data_dir=data_dir, host=host,
-                          port=_pick_port(host, hub_port))
+                          port=_pick_port(host, hub_port), log_file=log_file)
             hub.start()
             console.print(f"[bold green]Hub REST API listening on {hub.url}[/bold green] "
                           f"(OpenAPI at {hub.url}/openapi.json, data in {data_dir})")

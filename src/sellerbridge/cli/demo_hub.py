@@ -29,6 +29,7 @@ import httpx
 import uvicorn
 
 from ..api.app import create_api
+from ..api.log_masking import uvicorn_options
 from ..bootstrap import Hub, build_hub
 from ..domain.orders.model import ServiceLevel
 from ..jobs import manage
@@ -66,7 +67,7 @@ class DemoHub:
     """The running hub: API server, poller; :meth:`stats` for the table; :meth:`stop` at the end."""
 
     def __init__(self, backend: Backend, sandbox_url: str, seller: dict[str, Any], *, data_dir: Path,
-                 host: str, port: int) -> None:
+                 host: str, port: int, log_file: Path | None = None) -> None:
         self.backend = backend
         self.sandbox_url = sandbox_url
         self.seller = seller
@@ -75,7 +76,7 @@ class DemoHub:
         for stale in [*data_dir.glob(f"{DB_FILE}*"), *data_dir.glob(f"{QUEUE_FILE}*")]:
             stale.unlink()
         settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / DB_FILE}",
-                            public_base_url=f"http://{host}:{port}")
+                            public_base_url=f"http://{host}:{port}", allowed_endpoint_origins=sandbox_url)
         self.hub: Hub = build_hub(settings, clock=SandboxClock(backend))
         self.url = f"http://{host}:{port}"
         self.connections: dict[str, int] = {}
@@ -83,6 +84,7 @@ class DemoHub:
         self._server: uvicorn.Server | None = None
         self._threads: list[threading.Thread] = []
         self.host, self.port = host, port
+        self.log_file = log_file
         self.admin_key = ""
         self._worker: Worker | None = None
         self._scheduler: Scheduler | None = None
@@ -94,7 +96,9 @@ class DemoHub:
         _, self.admin_key = api_keys.create_key(self.hub, "demo-admin", ["admin"])
         huey = make_huey(self.hub.settings)  # the runtime of `sellerbridge run`
         api = create_api(self.hub, queue=huey, seller_central_url=f"{self.sandbox_url}/_sandbox/consent")
-        self._server = uvicorn.Server(uvicorn.Config(api, host=self.host, port=self.port, log_level="warning"))
+        # Masked logs (issue 9): quiet on the terminal, or everything at INFO to the demo's --log-file.
+        self._server = uvicorn.Server(uvicorn.Config(api, host=self.host, port=self.port,
+                                                     **uvicorn_options(self.log_file)))
         thread = threading.Thread(target=self._server.run, name="demo-hub-api", daemon=True)
         thread.start()
         self._threads.append(thread)

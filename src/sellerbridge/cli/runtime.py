@@ -65,6 +65,7 @@ def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     import uvicorn
 
     from ..api.app import create_api
+    from ..api.log_masking import install, log_config
 
     with context.hub() as hub:
         huey = make_huey(hub.settings)
@@ -79,7 +80,9 @@ def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         # Python's default would end the process here, before the workers finish their jobs.
         _stop_on_signals(threading.Event())
         try:
-            uvicorn.run(api, host=host, port=port, log_level="info")  # returns on SIGTERM / Ctrl-C
+            install()  # the root handler of basicConfig too: no secret in any log line (issue 9)
+            # returns on SIGTERM / Ctrl-C
+            uvicorn.run(api, host=host, port=port, log_level="info", log_config=log_config(root_level="INFO"))
         finally:
             sched.stop()
             work.stop()

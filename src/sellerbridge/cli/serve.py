@@ -3,6 +3,9 @@
 SIGTERM / Ctrl-C end it gracefully with exit code 0: uvicorn finishes the requests under way, then
 raises the signal again for the handler it found; that handler is ours (a no-op), not Python's
 default, which would kill the process with the signal (exit -15 in a deployment's logs).
+
+uvicorn logs through ``api/log_masking.py``: no setup token, intake token, OAuth state or code in
+the access log (issue 9).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     import uvicorn
 
     from ..api.app import create_api
+    from ..api.log_masking import log_config
     from ..jobs.queue import depth, make_huey
 
     with context.hub() as hub:
@@ -29,4 +33,5 @@ def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
         api.state.queue_depth = lambda: depth(huey)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: None)
-        uvicorn.run(api, host=host, port=port, log_level="info")  # returns on SIGTERM / Ctrl-C
+        # returns on SIGTERM / Ctrl-C
+        uvicorn.run(api, host=host, port=port, log_level="info", log_config=log_config(root_level="INFO"))

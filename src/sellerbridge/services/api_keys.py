@@ -2,7 +2,12 @@
 
 Roles: ``viewer`` reads; ``operator`` also runs syncs and reprocesses errors; ``admin`` also manages
 connections and keys. ``view_pii`` is an extra grant, never implied by another role: only a key that
-holds it sees buyer data (B13).
+holds it sees buyer data (B13), and only a key that holds it may grant it (issue 9): an admin key
+without ``view_pii`` cannot mint one with it. The server's CLI (``sellerbridge api-key create``) may,
+since whoever runs it holds the database and the secret key anyway.
+
+Revoking over REST never leaves the hub without an active admin key: the last one is revoked from the
+CLI only (:func:`revoke_key_by`).
 
 ``ApiKey`` is the key as front ends see it (id, name, shown prefix, roles, dates; never the clear key
 nor its hash, A3): the REST API's dependencies return it, so ``api/`` needs no store type.
@@ -41,17 +46,53 @@ def has_level(roles: Iterable[str], needed: str) -> bool:
     return max((LEVELS.get(r, 0) for r in roles), default=0) >= LEVELS[needed]
 
 
-def create_key(hub: Hub, name: str, roles: Iterable[str]) -> tuple[ApiKey, str]:
-    """A new key; the clear key is returned once and never stored."""
+class GrantRefused(PermissionError):
+    """The calling key may not do this (a 403 for the REST API); the message says which key may."""
+
+
+def create_key(hub: Hub, name: str, roles: Iterable[str], *, granted_by: ApiKey | None = None) -> tuple[ApiKey, str]:
+    """A new key; the clear key is returned once and never stored.
+
+    ``granted_by`` is the REST caller's key: ``view_pii`` is granted only by a key that holds it
+    (issue 9). None is the server's CLI.
+    """
     if not name.strip():
         raise ConfigError("an API key needs a name")
+    chosen = validate_roles(roles)
+    if granted_by is not None and VIEW_PII in chosen and VIEW_PII not in granted_by.roles:
+        raise GrantRefused("only a key with view_pii may grant view_pii: use an admin key that holds it, or "
+                           "`sellerbridge api-key create` on the server")
     with hub.store.uow() as session:
-        return repo.create_api_key(session, name=name.strip(), roles=validate_roles(roles), now=hub.now())
+        return repo.create_api_key(session, name=name.strip(), roles=chosen, now=hub.now())
 
 
 def list_keys(hub: Hub) -> list[ApiKey]:
     with hub.store.uow(read_only=True) as session:
         return repo.list_api_keys(session)
+
+
+def revoke_key_by(hub: Hub, key_id: int, *, caller: ApiKey) -> ApiKey:
+    """REST revocation of key ``key_id`` by ``caller`` (an admin key), never of the last active admin key.
+
+    A caller may revoke itself while another admin key remains (the answer says so). LookupError for
+    an unknown key; GrantRefused for the last admin key (the CLI can still revoke it).
+    """
+    with hub.store.uow() as session:
+        active = repo.lock_active_api_keys(session)
+        target = next((k for k in active if k.id == key_id), None)
+        if target is None:
+            known = repo.get_api_key(session, key_id)
+            if known is None:
+                raise LookupError(f"no API key {key_id}")
+            return known  # already revoked: nothing changes
+        admins = [k for k in active if has_level(k.roles, "admin")]
+        if has_level(target.roles, "admin") and len(admins) == 1:
+            raise GrantRefused("this is the last active admin key: create another admin key first, or revoke "
+                               "it with `sellerbridge api-key revoke` on the server")
+        repo.revoke_api_key(session, key_id, now=hub.now())
+        revoked = repo.get_api_key(session, key_id)
+    assert revoked is not None
+    return revoked
 
 
 def revoke_key(hub: Hub, ref: int | str) -> None:

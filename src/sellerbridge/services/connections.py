@@ -27,6 +27,7 @@ from ..db.repositories import connections as repo
 from ..db.repositories.connections import KEEP, ConnectionRecord
 from ..domain.common.errors import ConfigError
 from ..domain.orders.filters import OrderImportSettings
+from . import endpoint_guard
 
 AUTHORIZATION_LIFETIME = timedelta(days=365)  # A4: Amazon's seller authorization lasts 12 months
 EXPIRY_WARNING_DAYS = (30, 7, 1)  # A4: warn this many days before, once each
@@ -135,7 +136,8 @@ def add_connection(
         raise ConfigError("the LWA client id is required")
     info = marketplace(marketplace_ref)
     api_base_url, lwa_token_url = _clean_url(api_base_url), _clean_url(lwa_token_url)
-    ConnectionEndpoints.resolve(info.marketplace_id, api_base_url=api_base_url, lwa_token_url=lwa_token_url)
+    endpoint_guard.check_new(hub, ConnectionEndpoints.resolve(info.marketplace_id, api_base_url=api_base_url,
+                                                              lwa_token_url=lwa_token_url))
     settings = _validated_settings(order_settings)
     seller = (seller_id or "").strip() or PENDING_SELLER_PREFIX + secrets.token_hex(8)
     now = hub.now()
@@ -171,10 +173,11 @@ def update_connection(
         api_base_url = _clean_url(api_base_url)
     if lwa_token_url is not KEEP:
         lwa_token_url = _clean_url(lwa_token_url)
-    ConnectionEndpoints.resolve(
+    endpoints = ConnectionEndpoints.resolve(
         record.marketplace_id,
         api_base_url=record.api_base_url if api_base_url is KEEP else api_base_url,
         lwa_token_url=record.lwa_token_url if lwa_token_url is KEEP else lwa_token_url)
+    endpoint_guard.check_change(hub, record, endpoints, client_secret=client_secret, refresh_token=refresh_token)
     if name is not KEEP and (not name.strip() or name.strip().isdigit()):
         raise ConfigError("a connection name must be non-empty and not only digits")
     merged = None

@@ -13,7 +13,19 @@ The rows are the queue, shared by every web replica: their primary key is the qu
   told by the ``orders_deferred`` mark) and the poll read them.
 - A notification for a seller the hub does not know is ignored and counted; the log names the
   seller id only (a merchant id, not buyer data).
-- The intake URL carries a per-installation secret token (settings, else ``data_dir/intake.token``).
+- The intake needs a per-installation secret token (settings, else ``data_dir/intake.token``), in a
+  header or, the older form, in the URL (``api/routers/intake.py``).
+
+What the token alone does not buy (issue 9; :func:`accept`, the web intake's entry):
+
+- a notification must name the ORDER_CHANGE subscription the hub created for that seller
+  (``connection subscribe`` records it) and the hub's application (the settings' SP-API application
+  id, or a client id of the seller's connections: the local sandbox names the app by it); else it is
+  ignored (202) and counted, and costs nothing;
+- the order id must have Amazon's shape (``amazon/notifications/parse.py``: 400 otherwise);
+- at most :data:`RATE` new orders per connection and :data:`RATE_WINDOW` are queued for getOrder;
+  past that a hint is ignored and counted (the poll still reads every order), so a flood neither
+  spends getOrder nor pushes the queue into report cycles.
 """
 
 from __future__ import annotations
@@ -27,10 +39,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ..amazon.notifications.parse import NotificationError, parse_order_change
+from ..amazon.notifications.parse import NotificationError, OrderChangeNotice, parse_notice, parse_order_change
 from ..bootstrap import Hub
 from ..db.repositories import connections as repo
-from ..db.repositories import marks, order_reads, pending_fetches
+from ..db.repositories import intake_guard, marks, order_reads, pending_fetches
+from ..db.repositories.connections import ConnectionRecord
 from ..domain.orders.push import ChangeHint, skip_reason
 from ..settings import Settings
 from ..sync import orders_backstop
@@ -39,6 +52,8 @@ from ..sync.orders_backstop import DEFERRED_MARK, PUSH_SEEN_MARK
 TOKEN_FILE_NAME = "intake.token"
 BOUND = 30  # orders waiting per connection: a minute of getOrder at 0.5/s
 SEEN_EVERY = timedelta(minutes=1)  # the "push seen" mark is written at most this often per connection
+RATE = BOUND  # new orders queued per connection and RATE_WINDOW by the web intake: a minute of getOrder
+RATE_WINDOW = timedelta(minutes=1)
 log = logging.getLogger("sellerbridge.intake")
 
 
@@ -74,6 +89,14 @@ def read_notification(body: bytes | str | dict[str, Any]) -> ChangeHint:
         raise NotificationRefused(str(exc)) from None
 
 
+def read_notice(body: bytes | str | dict[str, Any]) -> OrderChangeNotice:
+    """The hint and the sender's ids an ORDER_CHANGE notification carries (what :func:`accept` takes)."""
+    try:
+        return parse_notice(body)
+    except NotificationError as exc:
+        raise NotificationRefused(str(exc)) from None
+
+
 @dataclass(frozen=True, slots=True)
 class IntakeOutcome:
     """What a notification changed; ``fetch`` lists the connections whose ``orders_fetch`` job to ask for."""
@@ -92,8 +115,35 @@ class IntakeOutcome:
         return out
 
 
-def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND) -> IntakeOutcome:
-    """Queue the order for each of the seller's active connections (one transaction; see the module)."""
+def _foreign(hub: Hub, session: Any, notice: OrderChangeNotice, found: list[ConnectionRecord]) -> str | None:
+    """Why the notice is not from the hub's own subscription and application, or None (issue 9)."""
+    if notice.subscription_id is None or notice.subscription_id != intake_guard.subscription_of(
+            session, notice.hint.seller_id):
+        return "foreign_subscription"
+    applications = {hub.settings.spapi_application_id, *(c.client_id for c in found)} - {None, ""}
+    if notice.application_id not in applications:
+        return "foreign_application"
+    return None
+
+
+def accept(hub: Hub, notice: OrderChangeNotice, *, bound: int = BOUND, rate: int = RATE) -> IntakeOutcome:
+    """The web intake's entry: the sender checks of the module, then :func:`submit` with the rate bound."""
+    with hub.store.uow() as session:
+        found = repo.find_connections_by_seller(session, notice.hint.seller_id)
+        refusal = _foreign(hub, session, notice, found) if found else None
+        if refusal is not None:  # counted once, on the seller's first connection; no log line to flood
+            intake_guard.count_refusal(session, connection_id=min(c.id for c in found), reason=refusal,
+                                       now=hub.now())
+            return IntakeOutcome("ignored", reason=refusal)
+    return submit(hub, notice.hint, bound=bound, rate=rate)
+
+
+def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND, rate: int | None = None) -> IntakeOutcome:
+    """Queue the order for each of the seller's active connections (one transaction; see the module).
+
+    ``rate``: at most that many new orders per connection and :data:`RATE_WINDOW` (the web intake's
+    bound, issue 9); None for the hub's own callers.
+    """
     now = hub.now()
     with hub.store.uow() as session:
         found = repo.find_connections_by_seller(session, hint.seller_id)
@@ -103,7 +153,7 @@ def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND) -> IntakeOutcome:
             log.info("ORDER_CHANGE for seller %s ignored: no active connection", hint.seller_id,
                      extra={"event": "intake_ignored", "seller_id": hint.seller_id})
             return IntakeOutcome("ignored", reason="no active connection for this seller")
-        queued, deferred, skipped, fetch, backstop = 0, 0, [], [], []
+        queued, deferred, skipped, fetch, backstop, limited = 0, 0, [], [], [], 0
         for connection in targets:
             seen = marks.get_mark(session, connection.id, PUSH_SEEN_MARK)
             if seen is None or now - seen >= SEEN_EVERY:  # push works here (the backstop's rule)
@@ -114,9 +164,18 @@ def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND) -> IntakeOutcome:
                 continue
             # A row already waiting needs no new run: the run its arrival asked for serves it, and a
             # newer change (a later hint_at) keeps it for one more fetch (repositories/pending_fetches.py).
+            hint_at = hint.changed_at or now
             if pending_fetches.note_fetch(session, connection_id=connection.id,
-                                          amazon_order_id=hint.amazon_order_id, hint_at=hint.changed_at or now,
+                                          amazon_order_id=hint.amazon_order_id, hint_at=hint_at,
                                           now=now, buyer_requested=hint.buyer_requested):
+                if rate is not None and not intake_guard.admit(session, connection_id=connection.id, now=now,
+                                                               limit=rate, window=RATE_WINDOW):
+                    # past the bound: not queued (the poll reads the order), counted for the metrics
+                    pending_fetches.remove_served(session, connection_id=connection.id,
+                                                  amazon_order_id=hint.amazon_order_id, hint_at=hint_at)
+                    intake_guard.count_refusal(session, connection_id=connection.id, reason="rate_limited", now=now)
+                    limited += 1
+                    continue
                 queued += 1
                 fetch.append(connection.id)
             dropped = pending_fetches.trim_oldest(session, connection_id=connection.id, keep=bound)
@@ -128,6 +187,8 @@ def submit(hub: Hub, hint: ChangeHint, *, bound: int = BOUND) -> IntakeOutcome:
         orders_backstop.ask_if_due(hub.flow_context(), connection_id)
     if queued:
         return IntakeOutcome("queued", queued, fetch=tuple(fetch), deferred=deferred, backstop=tuple(backstop))
+    if limited:
+        return IntakeOutcome("ignored", reason="rate_limited", deferred=deferred, backstop=tuple(backstop))
     if skipped and len(skipped) == len(targets):
         return IntakeOutcome("skipped", reason=skipped[0])
     return IntakeOutcome("already_queued", deferred=deferred, backstop=tuple(backstop))

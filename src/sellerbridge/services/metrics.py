@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..bootstrap import Hub
+from ..db.repositories import intake_guard
 from ..db.repositories import metrics as sql
 from ..db.repositories.metrics import LATENCY_BUCKETS, Totals
 from ..db.repositories.sync_runs import FINISHED
@@ -60,6 +61,7 @@ class HubMetrics:
             errors = sql.open_errors(session)
             conns = sql.connections_by_status(session)
             waiting = sql.waiting_fetches(session)
+            refused = intake_guard.refusal_totals(session)
         families = [*_run_families(runs), *_call_families(calls), _latency_family(latency),
                     _labelled("errors_open", "gauge", "Error-log entries open (not resolved or dismissed), "
                               "by kind (H1).", "kind", errors)]
@@ -70,6 +72,9 @@ class HubMetrics:
             families.append(Family(PREFIX + "queue_depth", "Jobs waiting in the task queue (G3).", "gauge").add(depth))
         families.append(_labelled("connections", "gauge", "Seller connections by status (A4, A5).", "status",
                                   {s: 0 for s in CONNECTION_STATUSES} | conns))
+        families.append(_labelled("intake_refused_total", "counter", "ORDER_CHANGE notifications the intake "
+                                  "ignored, by reason: rate_limited, foreign_subscription, foreign_application "
+                                  "(issue 9).", "reason", refused))
         return families
 
     def exposition(self, *, queue_depth: Callable[[], int] | None = None) -> str:

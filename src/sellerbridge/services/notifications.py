@@ -11,6 +11,10 @@ queue's messages must then reach the hub's intake, ``public_base_url + /intake/a
 - the connection's own credentials: :func:`subscribe` refuses a connection that is not active (its
   notifications would be ignored, A5) or has no credentials; :func:`unsubscribe` works for a disabled one.
 
+The subscription Amazon answers is recorded per seller (``db/repositories/intake_guard.py``): the
+intake accepts only notifications naming it (issue 9), so subscribing again after an upgrade (it
+reuses Amazon's subscription) is what lets a seller's older subscription deliver again.
+
 A connection points at the local sandbox when its LWA token URL lives on its SP-API host (what
 ``connection add --sandbox`` stores; Amazon's LWA is never on the SP-API host). Results never carry
 a secret: the intake token shows masked (A3).
@@ -26,6 +30,7 @@ from ..amazon.regions import ConnectionEndpoints
 from ..amazon.transport.auth import SellerCredentials
 from ..bootstrap import Hub
 from ..db.repositories import connections as repo
+from ..db.repositories import intake_guard
 from ..db.repositories.connections import ConnectionRecord
 from ..domain.common.errors import ConfigError
 from ..settings import Settings
@@ -127,6 +132,11 @@ def subscribe(hub: Hub, ref: int | str, *, sqs_arn: str | None = None, destinati
     if routed:
         route_queue(endpoints.api_base_url, arn, url)
     result = hub.gateway_for(record.id).subscribe_order_change(arn, destination_name=destination_name)
+    if result.subscription_id:  # what the intake will accept from this seller (issue 9)
+        with hub.store.uow() as session:
+            intake_guard.record_subscription(session, seller_id=record.seller_id,
+                                             subscription_id=result.subscription_id,
+                                             destination_id=result.destination_id, now=hub.now())
     return OrderChangeSubscription(
         connection=record.name, seller_id=record.seller_id, sqs_arn=arn, destination_id=result.destination_id,
         subscription_id=result.subscription_id, created=result.created, delivers_elsewhere=result.delivers_elsewhere,
@@ -140,6 +150,8 @@ def unsubscribe(hub: Hub, ref: int | str, *, delete_destination: bool = False) -
     _seller_access(hub, record)
     # the hub's gateway without gateway_for's "may it run" check: a disabled connection may unsubscribe
     result = hub.gateway_of(record).unsubscribe_order_change(delete_destination=delete_destination)
+    with hub.store.uow() as session:  # the intake refuses the seller's notifications from now on
+        intake_guard.forget_subscription(session, record.seller_id)
     return OrderChangeUnsubscription(connection=record.name, seller_id=record.seller_id,
                                      subscription_id=result.subscription_id, destination_id=result.destination_id,
                                      destination_deleted=result.destination_deleted)

@@ -8,14 +8,18 @@ change was noted meanwhile: then the row waits for one more fetch. Rows left whe
 it ask to run again at once. An error-log reprocess (B11) is a row of its own (source ``reprocess``).
 
 A failed ``getOrder`` fails the run (retryable as Amazon says); the rows stay and the next run serves
-them, so nothing is lost, and the poll remains the backstop for a lost notification.
+them, so nothing is lost, and the poll remains the backstop for a lost notification. Except Amazon's
+404: the id came from a notification, and Amazon does not know it. That is a fact about the hint
+(forged, or another seller's), not about the connection: the row is removed, the item is ``skipped``
+with reason ``not_found`` and the run goes on; it never fails the run nor sets ``last_error`` (issue 9).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.common.results import RunReport
+from ..domain.common.errors import UpstreamError
+from ..domain.common.results import ItemResult, ItemStatus, Level, Message, RunReport
 from ..domain.ports.runs import FlowContext
 from .order_import import ORDER_COUNTS, store_orders
 from .runs import Flow, RunContext, record_run
@@ -37,7 +41,16 @@ def fetch_pending(run: RunContext) -> datetime | None:
     """Serve the waiting fetches; the moment to run again (now) when some are left."""
     pii = run.settings.pii_grant
     for pending in run.fetches.take(FETCHES_PER_RUN):
-        fetched = run.amazon.get_order(pending.amazon_order_id, pii=pii)
+        try:
+            fetched = run.amazon.get_order(pending.amazon_order_id, pii=pii)
+        except UpstreamError as exc:
+            if not exc.not_found:
+                raise
+            run.tally.add("calls")
+            _ignore_unknown(run, pending.amazon_order_id)
+            run.fetches.done(pending)
+            run.checkpoint()
+            continue
         run.tally.add("calls")
         with run.orders.transaction() as tx:
             store_orders(tx, [fetched], run.tally)
@@ -46,3 +59,10 @@ def fetch_pending(run: RunContext) -> datetime | None:
     if run.fetches.waiting():
         return run.now()  # more: the runtime runs the job again at once
     return None
+
+
+def _ignore_unknown(run: RunContext, amazon_order_id: str) -> None:
+    """A pushed id Amazon does not know: counted and shown, never the connection's failure."""
+    run.tally.add("skipped", reason="not_found")
+    run.tally.note(ItemResult(amazon_order_id, ItemStatus.SKIPPED, (Message(
+        "not_found", "Amazon does not know this order id (named by a notification): ignored", Level.WARNING),)))

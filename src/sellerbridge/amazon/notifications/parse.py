@@ -9,12 +9,19 @@ What it returns is the domain's :class:`~sellerbridge.domain.orders.push.ChangeH
 words: ``Summary.OrderStatus`` and ``Summary.FulfillmentType`` are Orders v0 words
 (``orders/statuses.py``); ``OrderChangeType`` ``BuyerRequestedChange`` is a buyer's cancel request.
 A summary field that is missing or unknown reads as None (no hint); only the envelope, the seller and
-the order id are required (else :class:`NotificationError`).
+the order id are required (else :class:`NotificationError`), and the order id must have Amazon's
+shape ``3-7-7`` digits (issue 9: an invented id would cost a ``getOrder``).
+
+:func:`parse_notice` also returns who sent it: ``NotificationMetadata.ApplicationId`` and
+``SubscriptionId``, which the intake compares with the hub's application and the subscription it
+created (``services/intake.py``).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from ...domain.common.moments import to_datetime
@@ -22,6 +29,8 @@ from ...domain.orders.push import ChangeHint
 from ..orders.statuses import FULFILLMENT_CHANNEL_V0, ORDER_STATUS_V0
 
 BUYER_REQUESTED_CHANGE = "BuyerRequestedChange"  # OrderChangeType of a buyer's cancel request
+AMAZON_ORDER_ID = re.compile(r"^\d{3}-\d{7}-\d{7}$")  # Amazon's order ids: 3-7-7 digits
+SELLER_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")  # merchant ids are short letters and digits (A2Q3Y263D00KWC)
 
 
 class NotificationError(ValueError):
@@ -46,9 +55,28 @@ def _unwrap(body: Any) -> dict[str, Any]:
     raise NotificationError("no NotificationType")
 
 
+@dataclass(frozen=True, slots=True)
+class OrderChangeNotice:
+    """An ORDER_CHANGE notification: its hint, and the application and subscription Amazon names."""
+
+    hint: ChangeHint
+    application_id: str | None
+    subscription_id: str | None
+
+
+def parse_notice(body: bytes | str | dict[str, Any]) -> OrderChangeNotice:
+    """The hint and the sender's ids of an ORDER_CHANGE notification; NotificationError for anything else."""
+    note = _unwrap(body)
+    meta = note.get("NotificationMetadata") if isinstance(note.get("NotificationMetadata"), dict) else {}
+    return OrderChangeNotice(_hint(note), _text(meta.get("ApplicationId")), _text(meta.get("SubscriptionId")))
+
+
 def parse_order_change(body: bytes | str | dict[str, Any]) -> ChangeHint:
     """The hint an ORDER_CHANGE notification gives (B1); NotificationError for anything else."""
-    note = _unwrap(body)
+    return _hint(_unwrap(body))
+
+
+def _hint(note: dict[str, Any]) -> ChangeHint:
     kind = note.get("NotificationType") or note.get("notificationType")
     if kind != "ORDER_CHANGE":
         raise NotificationError(f"not an ORDER_CHANGE notification: {kind!r}")
@@ -59,8 +87,13 @@ def parse_order_change(body: bytes | str | dict[str, Any]) -> ChangeHint:
     seller_id, order_id = change.get("SellerId"), change.get("AmazonOrderId")
     if not isinstance(seller_id, str) or not seller_id:
         raise NotificationError("Payload.OrderChangeNotification.SellerId missing")
+    if not SELLER_ID.match(seller_id):
+        raise NotificationError("Payload.OrderChangeNotification.SellerId is not a seller id (letters and digits)")
     if not isinstance(order_id, str) or not order_id:
         raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId missing")
+    if not AMAZON_ORDER_ID.match(order_id):
+        raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId is not an Amazon order id "
+                                "(3-7-7 digits)")
     summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}
     meta = note.get("NotificationMetadata") if isinstance(note.get("NotificationMetadata"), dict) else {}
     trigger = change.get("OrderChangeTrigger") if isinstance(change.get("OrderChangeTrigger"), dict) else {}

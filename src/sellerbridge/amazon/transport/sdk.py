@@ -44,6 +44,7 @@ def _import_sdk() -> None:
 _import_sdk()
 
 from spapi.api.feeds_v2021_06_30.feeds_api import FeedsApi  # noqa: E402
+from spapi.api.listings_items_v2021_08_01.listings_api import ListingsApi  # noqa: E402
 from spapi.api.notifications_v1.notifications_api import NotificationsApi  # noqa: E402
 from spapi.api.orders_v2026_01_01.get_order_api import GetOrderApi  # noqa: E402
 from spapi.api.orders_v2026_01_01.search_orders_api import SearchOrdersApi  # noqa: E402
@@ -71,6 +72,7 @@ OPERATIONS: dict[str, tuple[type, str]] = {
     "createSubscription": (NotificationsApi, "create_subscription_with_http_info"),
     "getSubscription": (NotificationsApi, "get_subscription_with_http_info"),
     "deleteSubscriptionById": (NotificationsApi, "delete_subscription_by_id_with_http_info"),
+    "searchListingsItems": (ListingsApi, "search_listings_items_with_http_info"),  # the seller check (A2)
 }
 
 

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ...domain.common.clock import Clock
+from ..endpoint_allowlist import EndpointAllowlist
 from ..errors import AmazonError, AuthError
 from ..regions import ConnectionEndpoints
 from . import documents
@@ -68,7 +69,10 @@ class SpApiSession:
 
     def __init__(self, credentials: SellerCredentials, endpoints: ConnectionEndpoints, *, buckets: BucketStore,
                  clock: Clock, call_sink: CallSink | None = None, timeout: float = 30,
-                 deadline_seconds: float = THROTTLE_DEADLINE_SECONDS, rng: random.Random | None = None) -> None:
+                 deadline_seconds: float = THROTTLE_DEADLINE_SECONDS, rng: random.Random | None = None,
+                 allowlist: EndpointAllowlist | None = None) -> None:
+        if allowlist is not None:  # before any secret goes anywhere (issue 9, endpoint_allowlist.py)
+            allowlist.require_endpoints(endpoints)
         self.credentials = credentials
         self.endpoints = endpoints
         self._clock = clock

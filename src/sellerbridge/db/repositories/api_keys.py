@@ -103,5 +103,12 @@ def get_api_key(session: Session, key_id: int) -> ApiKeyRecord | None:
     return None if row is None else _record(row._mapping)
 
 
+def lock_active_api_keys(session: Session) -> list[ApiKeyRecord]:
+    """The active keys, locked until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite has one
+    writer at a time): two revocations at once cannot both see the other's key as still there."""
+    rows = session.execute(select(t).where(t.c.revoked_at.is_(None)).order_by(t.c.id).with_for_update())
+    return [_record(row._mapping) for row in rows]
+
+
 def list_api_keys(session: Session) -> list[ApiKeyRecord]:
     return [_record(row._mapping) for row in session.execute(select(t).order_by(t.c.name))]

@@ -13,6 +13,7 @@ from .documents import feed_submissions, report_requests
 from .jobs import jobs
 from .ops import connection_marks, error_log, outbox, pending_fetches, sp_api_calls, sync_runs, watermarks
 from .orders import customers, order_addresses, order_lines, orders
+from .security import intake_tallies, oauth_states, order_change_subscriptions, pending_authorizations
 
 __all__ = [
     "api_keys",
@@ -23,13 +24,17 @@ __all__ = [
     "error_log",
     "feed_submissions",
     "holds",
+    "intake_tallies",
     "items",
     "jobs",
     "metadata",
+    "oauth_states",
     "order_addresses",
+    "order_change_subscriptions",
     "order_lines",
     "orders",
     "outbox",
+    "pending_authorizations",
     "pending_fetches",
     "report_requests",
     "ship_method_rules",

@@ -42,6 +42,9 @@ class UpstreamError(Exception):
 
     retryable: bool = False
     retry_after: float | None = None
+    # The remote side answered that what was asked for does not exist (Amazon's 404): for a flow that
+    # asked on a hint only (a pushed order id), a fact about the hint, not a failure (issue 9).
+    not_found: bool = False
 
     def summary(self) -> str:
         """One line for a run's error and the operator (no secrets, no buyer data)."""
