@@ -22,6 +22,7 @@ from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
+from .db.files import private_dir
 from .db.repositories import api_calls, connections
 from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
@@ -168,7 +169,7 @@ class HubFlowContext:
 def build_hub(settings: Settings | None = None, *, clock: Clock | None = None,
               buckets: BucketStore | None = None) -> Hub:
     settings = settings or Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: the database, the key and the queue are the hub user's only (B13)
     return Hub(settings=settings, store=open_store(settings), clock=clock or default_clock(settings),
                buckets=buckets or shared_buckets(settings))
 
