@@ -30,6 +30,7 @@ from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
 from .db.stores.orders import DbOrderStore, load_order_settings
 from .db.stores.pii import DbPiiStore
+from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
@@ -149,7 +150,8 @@ class HubFlowContext:
         hub = self.hub
         pii = DbPiiStore(hub.store, retention_days=hub.settings.pii_retention_days)
         if connection_id is None:
-            return RunPorts(None, None, None, None, None, None, None, pii)
+            return RunPorts(None, None, None, None, None, None, None, pii,
+                            retention=DbRetentionStore(hub.store, hub.settings.retention_policy()))
         with hub.store.uow(read_only=True) as session:
             record = connections.require_connection(session, connection_id)
         check_runnable(record, hub.now())
