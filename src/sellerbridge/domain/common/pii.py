@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 __all__ = [
     "ADDRESS_PII_FIELDS",
+    "AMAZON_NAMES_OF",
     "AMAZON_PII_KEYS",
     "BUYER_PII_FIELDS",
     "LINE_PII_FIELDS",
@@ -46,8 +47,9 @@ BUYER_PII_FIELDS: tuple[str, ...] = ("name", "email")
 LINE_PII_FIELDS: tuple[str, ...] = ("gift_message",)
 
 # Amazon's names of the fields above (compared lower-case), so that a document is redacted by the
-# same list as a record. A new Amazon name of a personal field is one more entry in its line.
-_AMAZON_NAMES_OF: dict[str, tuple[str, ...]] = {
+# same list as a record. A new Amazon name of a personal field is one more entry in its line; a new
+# personal field of the hub needs its line here too (tests/unit/test_pii_redaction.py checks).
+AMAZON_NAMES_OF: dict[str, tuple[str, ...]] = {
     "address.name": ("Name", "name", "recipientName", "recipient-name"),
     "address.line1": ("AddressLine1", "addressLine1", "address1", "street", "ship-address-1"),
     "address.line2": ("AddressLine2", "addressLine2", "address2", "ship-address-2"),
@@ -67,7 +69,7 @@ _AMAZON_PII_CONTAINERS = (
     "companyLegalName", "companyName", "buyerCompanyName",
 )
 AMAZON_PII_KEYS: frozenset[str] = frozenset(
-    name.lower() for names in (*_AMAZON_NAMES_OF.values(), _AMAZON_PII_CONTAINERS) for name in names)
+    name.lower() for names in (*AMAZON_NAMES_OF.values(), _AMAZON_PII_CONTAINERS) for name in names)
 
 T = TypeVar("T")
 
