@@ -43,12 +43,14 @@ def _traces_91_days_old(world: World) -> dict[str, int]:
     still_open = world.open_errors()
     assert ids[0] not in {e.key for e in still_open} and still_open
     queue_fetch(world.hub, world.connection_id, ids[-1], source="reprocess")  # never fetched: stale in 30 days
+    assert run_flow(world.hub, "pii_purge", None).status == "done"  # a hub-wide job's run (no connection)
     old = {"calls": _count(world, "sp_api_calls"), "runs": _count(world, "sync_runs"),
            "documents": _count(world, "report_requests")}
     assert old["calls"] and old["runs"] >= 2 and old["documents"]
 
     world.advance(91 * DAY)
     assert sync_orders(world.hub, world.connection_id).status in ("done", "partial")
+    assert run_flow(world.hub, "pii_purge", None).status == "done"
     return {**old, "open_errors": sorted(e.id for e in still_open)}
 
 
@@ -66,11 +68,11 @@ def test_b13_traces_older_than_their_period_go_and_what_is_still_in_use_stays(wo
     left = world.rows("SELECT id, status FROM error_log ORDER BY id")
     assert [(r.id, r.status) for r in left] == [(i, "open") for i in old["open_errors"]]  # open ones stay
     assert _count(world, "pii_access_log") == 1  # the audit trail: a year
-    # the 91-day-old runs went, but never a job's latest: the first sync went (today's is its job's
-    # latest); the backlog's and the fetch's only runs stay
+    # the 91-day-old runs went, but never a job's latest: the first sync and the first purge went (today's
+    # are their jobs' latest); the backlog's and the fetch's only runs stay
     left = [r.flow for r in world.runs()]
-    assert counts["runs"] == 1 and sorted(left) == ["orders", "orders_backlog", "orders_fetch"], left
-    assert old["runs"] == 3
+    assert counts["runs"] == 2 and sorted(left) == ["orders", "orders_backlog", "orders_fetch"], left
+    assert old["runs"] == 4 and _count(world, "sync_runs", "flow = 'pii_purge'") == 1
 
     again = run_flow(world.hub, "retention", None)
     assert again is not None and sum(again.counts.values()) == 0  # nothing left to delete

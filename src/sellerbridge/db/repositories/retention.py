@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, select
+from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import Session, aliased
 
 from ..tables import error_log, feed_submissions, pending_fetches, report_requests, sp_api_calls, sync_runs
@@ -36,12 +36,12 @@ def prune_runs(session: Session, *, before: datetime, limit: int) -> int:
     """Finished runs, but never the latest of its job: the run a job resumes or reports on."""
     t = sync_runs
     later = aliased(t)
-    newer_exists = (select(func.count()).select_from(later)
-                    .where(later.c.flow == t.c.flow, later.c.connection_id.is_not_distinct_from(t.c.connection_id),
-                           later.c.id > t.c.id)
-                    .scalar_subquery())
+    a_newer_run = (select(later.c.id)
+                   .where(later.c.flow == t.c.flow, later.c.connection_id.is_not_distinct_from(t.c.connection_id),
+                          later.c.id > t.c.id)
+                   .exists())
     picked = (select(t.c.id)
-              .where(t.c.status.in_(FINISHED), t.c.finished_at < before, newer_exists > 0)
+              .where(t.c.status.in_(FINISHED), t.c.finished_at < before, a_newer_run)
               .order_by(t.c.finished_at, t.c.id).limit(limit))
     return _delete_ids(session, t, picked)
 
