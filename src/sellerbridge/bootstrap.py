@@ -24,6 +24,7 @@ from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
+from .db.files import private_dir
 from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
 from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
@@ -32,6 +33,7 @@ from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
 from .db.stores.orders import DbOrderStore, load_order_settings
 from .db.stores.pii import DbPiiStore
+from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
@@ -180,7 +182,8 @@ class HubFlowContext:
         pii = DbPiiStore(hub.store, retention_days=hub.settings.pii_retention_days,
                          transit_allowance=timedelta(days=hub.settings.pii_transit_allowance_days))
         if connection_id is None:
-            return RunPorts(None, None, None, None, None, None, None, pii)
+            return RunPorts(None, None, None, None, None, None, None, pii,
+                            retention=DbRetentionStore(hub.store, hub.settings.retention_policy()))
         with hub.store.uow(read_only=True) as session:
             record = connections.require_connection(session, connection_id)
         check_runnable(record, hub.now())
@@ -208,7 +211,7 @@ class HubFlowContext:
 def build_hub(settings: Settings | None = None, *, clock: Clock | None = None,
               buckets: BucketStore | None = None) -> Hub:
     settings = settings or Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: the database, the key and the queue are the hub user's only (B13)
     return Hub(settings=settings, store=open_store(settings), clock=clock or default_clock(settings),
                buckets=buckets or shared_buckets(settings))
 

@@ -166,8 +166,11 @@ def test_b13_redact_drops_pii_keys_at_any_depth_in_both_api_versions():
     assert redact(v0) == {"payload": {"AmazonOrderId": "111-1", "OrderItems": [{"SellerSKU": "S"}]}}
     v2026 = {"orders": [{"orderId": "111-2", "buyer": {"buyerName": "Zoë"},
                          "recipient": {"deliveryAddress": {"name": "Zoë", "phone": "+1 555"}},
-                         "packages": [{"shipFromAddress": {"postalCode": "98101"}}]}]}
-    kept = {"orderId": "111-2", "packages": [{"shipFromAddress": {"postalCode": "98101"}}]}
+                         "orderItems": [{"orderItemId": "1", "packing": {"giftOption": {"giftMessage": "Alles Gute"}}}],
+                         "packages": [{"shipFromAddress": {"city": "Seattle", "postalCode": "98101"}}]}]}
+    # the gift message and any postal code go (the one PII list: domain/common/pii.py); the rest stays
+    kept = {"orderId": "111-2", "orderItems": [{"orderItemId": "1", "packing": {"giftOption": {}}}],
+            "packages": [{"shipFromAddress": {"city": "Seattle"}}]}
     assert redact(v2026) == {"orders": [kept]}
     tokens = {"access_token": "Atza|abc", "restrictedDataToken": "Atz.sprdt|x", "expiresIn": 3600,
               "url": "https://s3.example/doc?X-Amz-Signature=abc&X-Amz-Date=1"}

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from sellerbridge.amazon.notifications.parse import parse_order_change
 from sellerbridge.db.repositories import connections
+from sellerbridge.services.pii import cli_viewer
 from tests.support.flows import fetch_orders, preview_order, sync_orders
 from tests.support.sandbox import live_server
 
@@ -81,7 +82,8 @@ def test_b12_preview_shows_what_would_be_imported_and_writes_nothing(world):
     [order_id] = world.create_orders(1, status="Unshipped", fba=False)
 
     hidden = preview_order(world.hub, world.connection_id, order_id)
-    shown = preview_order(world.hub, world.connection_id, order_id, show_pii=True)
+    shown = preview_order(world.hub, world.connection_id, order_id,
+                          viewer=cli_viewer("orders preview --pii", may_view_pii=True, channel="preview"))
 
     assert hidden.decision == "import" and hidden.error is None and hidden.stored is None
     assert hidden.mapped.send_to_warehouse and hidden.mapped.ship_method in ("UPS-GND", "UPS-NDA")

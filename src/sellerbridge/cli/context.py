@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from ..bootstrap import Hub, build_hub
 from ..domain.common.errors import ConfigError, Conflict
+from ..log_setup import configure_logging
 from ..settings import Settings
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_PARTIAL = 1, 2, 3, 4
@@ -37,7 +39,9 @@ hub_options: dict[str, Any] = {}
 
 @contextmanager
 def hub() -> Iterator[Hub]:
-    """The Hub for one command, closed when it ends."""
+    """The Hub for one command, closed when it ends; warnings reach stderr, scrubbed (``log_setup``)."""
+    if not logging.getLogger().handlers:  # a server's entry point configured it already
+        configure_logging(service=False)
     built = build_hub(Settings(), **hub_options)
     try:
         yield built

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from ..jobs import manage
 from ..services import errors as service
+from ..services.pii import cli_viewer
 from . import context
 from .context import console, handles_errors, print_fields, print_json
 from .run_output import exit_code, summary_table
@@ -39,7 +40,8 @@ def show(error_id: int, payload: bool = typer.Option(False, "--payload", help="i
                                                       "(may hold buyer data; audited)"),
          as_json: bool = typer.Option(False, "--json")) -> None:
     with context.hub() as hub:
-        data = service.show_error(hub, error_id, with_payload=payload, actor="cli:local-admin")
+        data = service.show_error(hub, error_id, viewer=cli_viewer(
+            "errors show --payload" if payload else "errors show", may_view_pii=payload))
     if as_json or payload:
         print_json(data)
         return

@@ -1,7 +1,7 @@
 """``sellerbridge orders list|show|preview`` (B1, B12, B13, I1).
 
 The CLI runs as the local admin, yet buyer data shows only with ``--pii``, and that view is written
-to the audit log (B13).
+to the PII access log as ``cli:<OS user>`` (B13).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..services import orders as service
+from ..services.pii import cli_viewer
 from . import context
 from .context import console, handles_errors, print_json
 from .run_output import run_data
@@ -48,7 +49,8 @@ def show(amazon_order_id: str = typer.Argument(..., help="Amazon order id (or th
          as_json: bool = typer.Option(False, "--json")) -> None:
     """One order with its lines and address; buyer data masked unless --pii."""
     with context.hub() as hub:
-        data = service.show_order(hub, amazon_order_id, connection=connection, with_pii=pii, actor="cli:local-admin")
+        data = service.show_order(hub, amazon_order_id, connection=connection,
+                                  viewer=cli_viewer("orders show --pii" if pii else "orders show", may_view_pii=pii))
     if pii:
         context.err_console.print("[yellow]note[/yellow]: buyer data shown; this view is recorded in the audit log",
                                   highlight=False)
@@ -78,6 +80,7 @@ def show(amazon_order_id: str = typer.Argument(..., help="Amazon order id (or th
 @app.command("preview")
 @handles_errors
 def preview(amazon_order_id: str, connection: str = typer.Option(..., "--connection", "-c"),
+            pii: bool = typer.Option(False, "--pii", help="show buyer name, address and gift messages (audited)"),
             as_json: bool = typer.Option(False, "--json")) -> None:
     """B12: look the order up on Amazon and show what the hub would import, without importing it."""
     from ..services import connections as connection_service
@@ -85,7 +88,8 @@ def preview(amazon_order_id: str, connection: str = typer.Option(..., "--connect
 
     with context.hub() as hub:
         record = connection_service.get_connection(hub, connection)
-        result = preview_order(hub, record.id, amazon_order_id)
+        result = preview_order(hub, record.id, amazon_order_id, viewer=cli_viewer(
+            "orders preview --pii" if pii else "orders preview", may_view_pii=pii, channel="preview"))
     data = run_data(result)
     if as_json:
         print_json(data)

@@ -1,4 +1,4 @@
-"""``sellerbridge pii purge [--dry-run]``: erase buyer data N days after shipment (B13).
+"""``sellerbridge pii purge [--dry-run]``: erase buyer data N days after Amazon's delivery (B13; domain/orders/purge_clock.py).
 
 The purge is the runtime's ``pii_purge`` job (daily by default); this command runs it now and follows
 the run. ``--dry-run`` only counts what is due (with ``--days`` to try another retention).
@@ -20,7 +20,7 @@ app = typer.Typer(no_args_is_help=True, help="Buyer data (PII): the purge job.")
 @handles_errors
 def purge(dry_run: bool = typer.Option(False, "--dry-run", help="count what is due, change nothing"),
           days: int | None = typer.Option(None, "--days", min=1,
-                                          help="retention after shipment (default SELLERBRIDGE_PII_RETENTION_DAYS)"),
+                                          help="retention after delivery (default SELLERBRIDGE_PII_RETENTION_DAYS)"),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Erase ship-to names, address lines, phones, gift messages of orders shipped N days ago (default 30)."""
     if not dry_run:

@@ -9,7 +9,6 @@ SIGTERM / Ctrl-C stop gracefully: no new job is taken, running jobs finish (jobs
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
@@ -18,6 +17,7 @@ import typer
 from ..jobs.queue import depth, make_huey
 from ..jobs.scheduler import Scheduler
 from ..jobs.worker import Worker
+from ..log_setup import configure_logging
 from . import context
 
 
@@ -27,7 +27,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(service=True)  # runs, the intake and the audit trail at INFO; secrets scrubbed
 
 
 def worker(threads: int = typer.Option(8, min=1, help="jobs run at once by this process (a job waiting "
@@ -64,6 +64,7 @@ def run(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     """Embedded mode: API + intake, scheduler and workers in this one process."""
     import uvicorn
 
+    _logging()
     from ..api.app import create_api
     from ..api.log_masking import install, log_config
 

@@ -14,6 +14,7 @@ import signal
 
 import typer
 
+from ..log_setup import configure_logging
 from . import context
 
 
@@ -27,6 +28,7 @@ def web(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     from ..api.log_masking import log_config
     from ..jobs.queue import depth, make_huey
 
+    configure_logging(service=True)  # warnings and the audit trail (log_setup.py); before the hub is built
     with context.hub() as hub:
         huey = make_huey(hub.settings)  # the runtime's queue: jobs asked for here, and the queue_depth metric
         api = create_api(hub, queue=huey)

@@ -4,7 +4,8 @@
   with a keyed HMAC-SHA256, so customers can be matched by e-mail (B5) without storing it in clear
   and without the hash being a plain, guessable digest of the address.
 - :func:`load_or_create_key` takes the key from settings, else from ``data_dir/secret.key``, creating
-  that file (mode 0600) the first time.
+  that file (mode 0600, in a 0700 directory: ``db/files.py``) the first time; a key file left
+  looser by an older version is narrowed to 0600 when read.
 
 Losing the key loses every secret and PII value; the key never appears in logs or reprs.
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from .files import PRIVATE_FILE, private_dir, private_file
 
 if TYPE_CHECKING:
     from sellerbridge.settings import Settings
@@ -86,12 +89,13 @@ def load_or_create_key(settings: Settings) -> bytes:
 
 
 def _load_or_create_key_file(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = generate_key()
     try:
         # O_EXCL: two processes starting at once never write two different keys.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:
+        private_file(path)
         return _read_key_file(path)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key + b"\n")

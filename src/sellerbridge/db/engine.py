@@ -9,6 +9,10 @@ takes the write lock before it reads; a deferred transaction that read first and
 fail with "database is locked" the moment another writer committed in between, and the busy
 timeout cannot help there.
 
+The SQLite file is created 0600 before SQLite opens it (its ``-wal`` and ``-shm`` take the database
+file's mode), and narrowed on every new connection should an older version have left it looser
+(``db/files.py``, B13).
+
 The schema is created only by migrations: :func:`migrate` upgrades a database to the head revision
 with the Alembic scripts shipped inside the package (no ``alembic.ini`` in the working directory).
 """
@@ -22,6 +26,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+
+from .files import private_file, private_sqlite_files
 
 # A second writer waits this long for the lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -45,16 +51,17 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = database if database and database != ":memory:" and not database.startswith("file:") else None
+        if on_disk:
+            private_file(on_disk, create=True)
         engine = create_engine(parsed, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, on_disk)
         return engine
     kwargs.setdefault("pool_pre_ping", True)  # a restarted server must not fail the next job
     return create_engine(parsed, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, database: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module; _on_begin emits BEGIN itself.
@@ -67,6 +74,8 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
+        if database:  # the -wal and -shm exist now (WAL): none of the files readable by others (B13)
+            private_sqlite_files(database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

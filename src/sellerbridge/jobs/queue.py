@@ -16,6 +16,7 @@ from typing import Any
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import Task
 
+from ..db.files import private_file
 from ..settings import Settings
 
 QUEUE_FILE = "queue.sqlite3"
@@ -32,7 +33,7 @@ def make_huey(settings: Settings, run: Callable[[str], None] | None = None) -> H
     if settings.redis_url:
         huey: Huey = RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_file(settings.data_dir / QUEUE_FILE, create=True)  # 0600 (B13)
         huey = SqliteHuey(settings.queue_name, filename=str(settings.data_dir / QUEUE_FILE), results=False)
 
     def run_job(key: str) -> None:

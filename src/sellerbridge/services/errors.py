@@ -1,7 +1,9 @@
 """The error log as people use it: list, show, reprocess, dismiss (B11, H1).
 
-An error row keeps the failed Amazon document encrypted; it can hold buyer PII, so :func:`show_error`
-returns it only to a caller with the view-PII permission (B13). Reprocessing an order's error (after
+An error row keeps the failed Amazon document encrypted and without its buyer data (redacted when
+written, ``db/repositories/error_log.py``); rows older than that rule may still hold some until the
+purge, so :func:`show_error` returns the document only to a viewer with the view-PII permission,
+through the one gate ``services.pii.read_pii`` that records the view (B13). Reprocessing an order's error (after
 its mapping was fixed) queues the order for ``getOrder`` (``services.intake.queue_fetch``); the front
 end then asks the runtime for the connection's ``orders_fetch`` run, which stores the order and
 resolves the error (or resolves it when the filters now skip the order: nothing is left to do).
@@ -9,7 +11,6 @@ resolves the error (or resolves it when the filters now skip the order: nothing 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from ..bootstrap import Hub
@@ -19,10 +20,10 @@ from ..db.repositories.error_log import ErrorRecord
 from ..db.stores.orders import ERROR_KIND as ORDER_ERROR_KIND
 from ..domain.common.errors import ConfigError
 from . import connections as connection_service
+from . import pii as pii_gate
 from .intake import queue_fetch
 from .orders import jsonable
 
-audit = logging.getLogger("sellerbridge.audit")
 STATUSES = ("open", "resolved", "dismissed")
 
 
@@ -54,18 +55,23 @@ def get_error(hub: Hub, error_id: int) -> ErrorRecord:
     return record
 
 
-def show_error(hub: Hub, error_id: int, *, with_payload: bool = False, actor: str = "unknown") -> dict[str, Any]:
-    """One error; Amazon's document only ``with_payload`` (view-PII permission, audited)."""
-    with hub.store.uow(read_only=True) as session:
-        record = error_log.get_error(session, error_id, box=hub.store.box if with_payload else None)
+def show_error(hub: Hub, error_id: int, *, viewer: pii_gate.Viewer) -> dict[str, Any]:
+    """One error; Amazon's document only for a viewer with the view-PII permission (recorded, B13)."""
+    record = pii_gate.read_pii(hub, viewer, lambda session, box: error_log.get_error(session, error_id, box=box),
+                               _disclosed)
     if record is None:
         raise LookupError(f"error {error_id} not found")
     out = error_summary(record)
-    if with_payload:
-        audit.info("payload of error %s shown to %s", error_id, actor,
-                   extra={"event": "pii_view", "error_id": error_id, "actor": actor})
+    if viewer.may_view_pii:
         out["payload"] = record.payload
     return out
+
+
+def _disclosed(record: ErrorRecord | None) -> pii_gate.Disclosure | None:
+    if record is None or record.payload is None:
+        return None
+    return pii_gate.Disclosure(record.connection_id, record.key if record.kind == ORDER_ERROR_KIND else None,
+                               ("error.payload",))
 
 
 def reprocess(hub: Hub, error_id: int) -> ErrorRecord:

@@ -1,15 +1,14 @@
 """Reading orders for people and programs: list, show, with the PII rule (B1, B12, B13, I1, I2).
 
 B13: buyer data (the fields of ``domain/common/pii.py``: the ship-to name, address lines, postal code,
-phone; gift messages) is decrypted only for a caller with the view-PII permission (``with_pii=True``);
-everyone else sees ``MASK`` where a value exists.
-Each disclosure is written to the audit log as "who saw which order's PII" — the log never holds the
+phone; gift messages) is decrypted only for a viewer with the view-PII permission, through the one gate
+``services.pii.read_pii``, which writes the view to the PII access log in the same transaction;
+everyone else sees ``MASK`` where a value exists, and nothing is recorded. The log never holds the
 data itself.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import fields, is_dataclass
 from datetime import datetime
@@ -23,13 +22,13 @@ from ..db.repositories.order_reads import OrderFilter
 from ..db.repositories.order_records import AddressRecord, LineRecord, OrderDetail, OrderRecord
 from ..domain.common.errors import ConfigError
 from ..domain.common.money import Money
-from ..domain.common.pii import ADDRESS_PII_FIELDS
+from ..domain.common.pii import ADDRESS_PII_FIELDS, LINE_PII_FIELDS
 from ..domain.orders.model import OrderStatus
 from . import connections as connection_service
+from . import pii as pii_gate
 
 MASK = "***"  # stands for a PII value the caller may not see (B13)
 PII_ADDRESS_FIELDS = ADDRESS_PII_FIELDS  # the one list (B13): masked here as storage and purge guard it
-audit = logging.getLogger("sellerbridge.audit")
 
 
 def jsonable(value: Any) -> Any:
@@ -109,23 +108,30 @@ def _line(line: LineRecord, with_pii: bool) -> dict[str, Any]:
     return out
 
 
-def show_order(hub: Hub, ref: int | str, *, connection: int | str | None = None, with_pii: bool = False,
-               actor: str = "unknown") -> dict[str, Any]:
-    """One order with its lines and address; PII only ``with_pii`` (and then audited), masked otherwise (B13).
+def show_order(hub: Hub, ref: int | str, *, viewer: pii_gate.Viewer,
+               connection: int | str | None = None) -> dict[str, Any]:
+    """One order with its lines and address; PII only for a viewer with the grant (and then recorded in
+    the PII access log), masked otherwise (B13).
 
     Raises LookupError when the order is not in the hub.
     """
     order_id = _find(hub, ref, connection)
-    with hub.store.uow(read_only=True) as session:
-        detail: OrderDetail | None = order_reads.get_order_detail(
-            session, order_id, box=hub.store.box if with_pii else None)
+    detail: OrderDetail | None = pii_gate.read_pii(
+        hub, viewer, lambda session, box: order_reads.get_order_detail(session, order_id, box=box), _disclosed)
     if detail is None:
         raise LookupError(f"order {ref} is not in the hub")
-    if with_pii:
-        audit.info("PII of order %s (hub id %s) shown to %s", detail.order.amazon_order_id, order_id, actor,
-                   extra={"event": "pii_view", "order_id": order_id, "actor": actor})
+    with_pii = viewer.may_view_pii
     out = order_summary(detail.order)
     out["lines"] = [_line(line, with_pii) for line in detail.lines]
     out["address"] = _address(detail.address, with_pii)
     out["pii_shown"] = with_pii
     return out
+
+
+def _disclosed(detail: OrderDetail | None) -> pii_gate.Disclosure | None:
+    """The personal fields an order's detail shows (names of the one list, B13)."""
+    if detail is None:
+        return None
+    fields = pii_gate.fields_present("address", detail.address, PII_ADDRESS_FIELDS)
+    fields += sorted({name for line in detail.lines for name in pii_gate.fields_present("line", line, LINE_PII_FIELDS)})
+    return pii_gate.Disclosure(detail.order.connection_id, detail.order.amazon_order_id, tuple(fields))

@@ -2,8 +2,9 @@
 
 The same filters (B2-B4) and mapping (B5-B8) as a sync, against the connection's real catalog, customers
 and ship methods, in a read-only transaction. One ``getOrder`` in the caller's request: an interactive
-look-up, not a run. Buyer data only for a caller with the view-PII permission (B13), through the one
-PII list (``domain/common/pii.py``).
+look-up, not a run. Buyer data only for a viewer with the view-PII permission (B13), through the one
+PII list (``domain/common/pii.py``); such a view is recorded in the PII access log before the preview
+is returned (``services.pii.record_disclosure``, channel ``preview``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ from typing import Any
 
 from ..bootstrap import Hub
 from ..domain.common.errors import DomainError
-from ..domain.common.pii import LINE_PII_FIELDS, redact_address, redact_buyer
+from ..domain.common.pii import (
+    ADDRESS_PII_FIELDS,
+    BUYER_PII_FIELDS,
+    LINE_PII_FIELDS,
+    redact_address,
+    redact_buyer,
+)
 from ..domain.orders.filters import DecisionKind, decide
 from ..domain.orders.mapping import MappedOrder, map_order
 from ..domain.orders.model import OrderDraft
 from ..domain.ports.orders import MappingFailure, StoredOrder
+from . import pii as pii_gate
 from .orders import jsonable
 
 __all__ = ["OrderPreview", "preview_order"]
@@ -53,13 +61,30 @@ class OrderPreview:
         }
 
 
-def preview_order(hub: Hub, connection_id: int, amazon_order_id: str, *, show_pii: bool = False) -> OrderPreview:
-    """Read the order with getOrder and run the same filters and mapping as a sync, writing nothing (B12).
+def preview_order(hub: Hub, connection_id: int, amazon_order_id: str, *,
+                  viewer: pii_gate.Viewer | None = None) -> OrderPreview:
+    """Read the order with getOrder and run the same filters and mapping as a sync, writing nothing (B12)
+    but, when buyer data is shown, its row in the PII access log.
 
-    ``show_pii`` only for a caller with the view-PII permission (B13). Amazon failures and a connection
+    Buyer data only for a ``viewer`` with the view-PII permission (B13). Amazon failures and a connection
     that cannot run raise (AmazonError, ConfigError; NotFound for no such connection): there is no run
     to record.
     """
+    result = _preview(hub, connection_id, amazon_order_id, show_pii=viewer is not None and viewer.may_view_pii)
+    if viewer is not None and result.pii_shown and result.draft is not None:
+        pii_gate.record_disclosure(hub, viewer, pii_gate.Disclosure(connection_id, result.amazon_order_id,
+                                                                    _fields_shown(result.draft)))
+    return result
+
+
+def _fields_shown(draft: OrderDraft) -> tuple[str, ...]:
+    """The personal fields of Amazon's order the preview shows (names of the one list, B13)."""
+    lines = {name for line in draft.lines for name in pii_gate.fields_present("line", line, LINE_PII_FIELDS)}
+    return (*pii_gate.fields_present("buyer", draft.buyer, BUYER_PII_FIELDS),
+            *pii_gate.fields_present("address", draft.ship_to, ADDRESS_PII_FIELDS), *sorted(lines))
+
+
+def _preview(hub: Hub, connection_id: int, amazon_order_id: str, *, show_pii: bool) -> OrderPreview:
     ports = hub.flow_context().ports(connection_id)  # what a run gets: runnable, settings, gateway, store
     assert ports.settings is not None and ports.amazon is not None and ports.orders is not None
     settings = ports.settings

@@ -1,4 +1,4 @@
-"""Flow ``pii_purge``: buyer PII erased a set number of days after shipment (B13), hub-wide, daily.
+"""Flow ``pii_purge``: buyer PII erased a set number of days after Amazon's delivery (B13; the clock: domain/orders/purge_clock.py), hub-wide, daily.
 
 The rule: an order shipped more than ``retention_days`` ago loses its buyer data for good (ship-to
 name, address lines, postal code, phone; gift messages). A customer loses name and e-mail once none of
@@ -20,7 +20,7 @@ from .runs import Flow, RunContext, record_run
 BATCH = 500  # orders per transaction: short write locks on SQLite
 
 FLOW = Flow("pii_purge", every=timedelta(days=1), counts=("orders", "customers"), hub_wide=True,
-            about="buyer data erased N days after shipment (B13)")
+            about="buyer data erased N days after delivery (B13)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,10 @@ Redaction rules, applied before a record exists:
   are removed by key (``access_token``, ``restrictedDataToken``, ...), by value (every secret the
   gateway knows) and by shape (Amazon's ``Atza|``/``Atzr|``/``Atz.sprdt|`` tokens,
   ``amzn1.oa2-cs.`` secrets);
-- buyer data never appears: keys holding names, e-mails, phones and addresses are dropped at any
-  depth of a JSON answer (B13); a body that is not JSON is cut short and scrubbed by pattern;
+- buyer data never appears: a JSON answer goes through the one redaction of Amazon documents
+  (``domain.common.pii.redact_document``: names, e-mails, phones, addresses, postal codes and gift
+  messages dropped at any depth, B13); a body that is not JSON cannot be redacted by key, so only
+  its size is kept (:func:`non_json_excerpt`);
 - pre-signed URLs lose their query (the signature is a credential for five minutes);
 - excerpts are truncated (:data:`EXCERPT_LIMIT`).
 """
@@ -35,22 +37,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...domain.common.pii import redact_document
+
 EXCERPT_LIMIT = 2000  # characters of a response kept: enough to read an error or a page's shape
 SUMMARY_VALUE_LIMIT = 64  # a query value longer than this (page tokens) is cut
-NON_JSON_LIMIT = 200  # a body that is not JSON cannot be redacted by key: keep little of it
 REDACTED = "[redacted]"
 
-# Keys whose values are buyer PII, in Amazon's v0 PascalCase and 2026 camelCase alike (compared
-# lower-case). Whole objects go: an address or a buyer block is dropped with everything in it.
-PII_KEYS = frozenset(k.lower() for k in (
-    "buyer", "buyerName", "buyerEmail", "buyerCompanyName", "buyerInfo", "buyerTaxInfo", "buyerTaxInformation",
-    "buyerCounty", "buyerTaxRegistrationId", "name", "companyName", "legalName", "companyLegalName",
-    "addressLine1", "addressLine2", "addressLine3", "address1", "address2", "address3", "street",
-    "phone", "phoneNumber", "email", "emailAddress", "shippingAddress", "deliveryAddress", "billingAddress",
-    "defaultShipFromAddress", "recipient", "taxRegistrationNumber", "taxClassifications", "recipientName",
-    "ship-phone-number", "buyer-email", "buyer-name", "buyer-phone-number", "recipient-name",
-    "ship-address-1", "ship-address-2", "ship-address-3",
-))
 SECRET_KEYS = frozenset(k.lower() for k in (
     "access_token", "refresh_token", "client_secret", "restrictedDataToken", "x-amz-access-token",
     "authorization", "spapi_oauth_code",
@@ -61,11 +53,6 @@ SECRET_PATTERNS = (
     re.compile(r"amzn1\.oa2-cs\.[^\s\"'&,;]+"),  # LWA client secrets
     re.compile(r"(?i)(x-amz-(?:signature|security-token|credential)=)[^&\s\"']+"),
 )
-_PII_IN_TEXT = re.compile(
-    r'"(' + "|".join(re.escape(k) for k in sorted(PII_KEYS, key=len, reverse=True)) + r')"\s*:\s*'
-    r'("(?:[^"\\]|\\.)*"?|\{[^{}]*\}?|[^,}\]]*)', re.IGNORECASE)
-
-
 _RUN_ID: ContextVar[int | None] = ContextVar("sellerbridge_run_id", default=None)
 
 
@@ -109,22 +96,24 @@ CallSink = Callable[[CallRecord], None]
 
 
 def redact(value: Any) -> Any:
-    """A copy of a JSON value without PII or secret keys at any depth, and URLs without their query."""
+    """A copy of a JSON value without buyer data (the one redaction, B13), secrets or signed URL queries."""
+    return _without_secrets(redact_document(value))
+
+
+def _without_secrets(value: Any) -> Any:
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             low = str(key).lower()
-            if low in PII_KEYS:
-                continue
             if low in SECRET_KEYS:
                 out[key] = REDACTED
             elif low in URL_KEYS and isinstance(item, str):
                 out[key] = strip_query(item)
             else:
-                out[key] = redact(item)
+                out[key] = _without_secrets(item)
         return out
     if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
+        return [_without_secrets(v) for v in value]
     return value
 
 
@@ -165,15 +154,14 @@ class Redactor:
         return text
 
     def excerpt(self, body: bytes | str | None, limit: int = EXCERPT_LIMIT) -> str:
-        """A response body for the log: JSON redacted by key, anything else cut short and scrubbed."""
+        """A response body for the log: JSON redacted by key (B13), anything else only described."""
         if body is None or body in (b"", ""):
             return ""
         text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
         try:
             parsed = json.loads(text)
         except ValueError:
-            cut = _PII_IN_TEXT.sub(lambda m: f'"{m.group(1)}": "{REDACTED}"', text[: NON_JSON_LIMIT * 4])
-            return _truncate(self.scrub(cut), NON_JSON_LIMIT)
+            return non_json_excerpt(body)
         return _truncate(self.scrub(json.dumps(redact(parsed), ensure_ascii=False, separators=(",", ":"))), limit)
 
     def summarize(self, method: str, url: str, query: Sequence[tuple[str, Any]] | Mapping[str, Any] | None = None,
@@ -187,6 +175,16 @@ class Redactor:
             text += " " + _truncate(json.dumps(redact(body), ensure_ascii=False, separators=(",", ":"),
                                                default=str), EXCERPT_LIMIT // 4)
         return self.scrub(text)
+
+
+def non_json_excerpt(body: bytes | str) -> str:
+    """What the log keeps of a body that is not JSON: its size only (B13).
+
+    Such a body cannot be redacted by key: a cut JSON page, a flat-file report, an HTML page can
+    hold a buyer's name anywhere, and no pattern can tell a name from any other word.
+    """
+    size = len(body.encode("utf-8") if isinstance(body, str) else body)
+    return f"[{size} bytes, not JSON: not kept]"
 
 
 def _plain(value: Any) -> str:

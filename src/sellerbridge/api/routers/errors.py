@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ...jobs import manage
 from ...services import errors as service
 from ...services.api_keys import ApiKey
+from ...services.pii import api_viewer
 from ..deps import can_view_pii, get_hub, operator, viewer
 
 router = APIRouter(prefix="/api/errors", tags=["errors"])
@@ -24,8 +25,8 @@ def list_errors(request: Request, status: str = "open", connection: str | None =
 @router.get("/{error_id}")
 def get_error(request: Request, error_id: int, key: ApiKey = Depends(viewer)) -> dict[str, Any]:
     """One error; Amazon's document (may hold buyer data) only for keys with view_pii."""
-    return service.show_error(get_hub(request), error_id, with_payload=can_view_pii(key),
-                              actor=f"api-key:{key.name}")
+    viewer = api_viewer(key.id, key.name, may_view_pii=can_view_pii(key), route="GET /api/errors/{error_id}")
+    return service.show_error(get_hub(request), error_id, viewer=viewer)
 
 
 @router.post("/{error_id}/reprocess", status_code=202, dependencies=[Depends(operator)])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from ...services import orders as service
 from ...services.api_keys import ApiKey
+from ...services.pii import api_viewer
 from ..deps import can_view_pii, get_hub, viewer
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
@@ -24,6 +25,6 @@ def list_orders(request: Request, connection: str | None = None, status: list[st
 @router.get("/{ref}")
 def get_order(request: Request, ref: str, connection: str | None = None,
               key: ApiKey = Depends(viewer)) -> dict[str, Any]:
-    """One order; buyer data only for keys with view_pii, masked otherwise (B13)."""
-    return service.show_order(get_hub(request), ref, connection=connection, with_pii=can_view_pii(key),
-                              actor=f"api-key:{key.name}")
+    """One order; buyer data only for keys with view_pii (the view is recorded), masked otherwise (B13)."""
+    viewer = api_viewer(key.id, key.name, may_view_pii=can_view_pii(key), route="GET /api/orders/{ref}")
+    return service.show_order(get_hub(request), ref, connection=connection, viewer=viewer)

@@ -2,8 +2,11 @@
 
 Recording the same failure again bumps ``count`` and ``last_seen`` and replaces code, message, where
 and payload with the newest; a resolved or dismissed error that fails again is open again. The
-payload (Amazon's document) can hold buyer PII, so it is stored encrypted and read back only with
-the key (B13).
+payload is Amazon's document without its buyer data: it goes through the one redaction of Amazon
+documents (``domain.common.pii.redact_document``) before it is written, so the error log never holds
+what the PII purge erases (B13); it is stored encrypted all the same (order ids, SKUs and amounts are
+the seller's business) and read back only with the key. :func:`redact_payloads` cleans the rows
+written before that rule (the purge calls it for the orders it purges).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ...domain.common.pii import redact_document
 from ..crypto import SecretBox
 from ..errors import NotFound
 from ..tables import error_log as t
@@ -67,9 +71,10 @@ def record_error(
     payload: Any = None,
     now: datetime | None = None,
 ) -> int:
-    """Insert the error or bump the existing one (H1); returns its id. ``payload`` must be JSON-able."""
+    """Insert the error or bump the existing one (H1); returns its id. ``payload`` must be JSON-able;
+    its buyer data is dropped before it is stored (B13)."""
     now = now or utcnow()
-    encrypted = box.encrypt(json.dumps(payload, default=str)) if payload is not None else None
+    encrypted = _sealed(box, payload)
     stmt = upsert(session, t).values(
         connection_id=connection_id, kind=kind, key=key, code=code, message=message, where=where,
         payload_enc=encrypted, first_seen=now, last_seen=now, count=1, status="open", resolved_at=None,
@@ -88,6 +93,33 @@ def record_error(
         },
     )
     return session.execute(stmt.returning(t.c.id)).scalar_one()
+
+
+def _sealed(box: SecretBox, payload: Any) -> str | None:
+    """The payload as stored: redacted (B13), JSON, encrypted; None stays None."""
+    if payload is None:
+        return None
+    return box.encrypt(json.dumps(redact_document(payload), default=str))
+
+
+def redact_payloads(session: Session, box: SecretBox, *, connection_id: int, keys: list[str]) -> int:
+    """Re-store the payloads of the connection's errors about these documents (any kind) redacted (B13):
+    rows written before payloads were redacted at write time still hold the buyer data of Amazon's
+    document. Returns how many changed."""
+    if not keys:
+        return 0
+    rows = session.execute(
+        select(t.c.id, t.c.payload_enc)
+        .where(t.c.connection_id == connection_id, in_values(session, t.c.key, keys), t.c.payload_enc.is_not(None))
+    ).all()
+    changed = 0
+    for row in rows:
+        payload = json.loads(box.decrypt(row.payload_enc))  # type: ignore[arg-type]
+        redacted = redact_document(payload)
+        if redacted != payload:
+            session.execute(update(t).where(t.c.id == row.id).values(payload_enc=_sealed(box, redacted)))
+            changed += 1
+    return changed
 
 
 def get_error(session: Session, error_id: int, *, box: SecretBox | None = None) -> ErrorRecord | None:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from ..tables import customers, orders
 from .orders import pii_purge_due
 
-__all__ = ["count_orders_due_for_pii_purge", "customer_ids_of_orders", "customers_without_pii_orders"]
+__all__ = ["amazon_ids_by_connection", "count_orders_due_for_pii_purge", "customer_ids_of_orders",
+           "customers_without_pii_orders"]
 
 
 def count_orders_due_for_pii_purge(session: Session, *, cutoff: datetime, transit_allowance: timedelta) -> int:
@@ -43,3 +44,14 @@ def customers_without_pii_orders(session: Session, customer_ids: Sequence[int]) 
                    ~still_held)
             .order_by(customers.c.id))
     return list(session.execute(stmt).scalars())
+
+
+def amazon_ids_by_connection(session: Session, order_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The Amazon order ids of these orders, per connection: the keys their traces are kept under."""
+    if not order_ids:
+        return {}
+    out: dict[int, list[str]] = {}
+    stmt = select(orders.c.connection_id, orders.c.amazon_order_id).where(orders.c.id.in_(list(order_ids)))
+    for connection_id, amazon_order_id in session.execute(stmt):
+        out.setdefault(connection_id, []).append(amazon_order_id)
+    return out

@@ -3,6 +3,12 @@
 Which orders are due is the purge clock's rule (``domain/orders/purge_clock.py``): ``cutoff`` is
 ``now - retention``; an order is due once Amazon's delivery is before it, or, with no delivery seen,
 Amazon's ship time is before it less the transit allowance.
+
+What a purged order loses, in the transaction that marks it purged: the personal fields of its
+address and its gift messages (``orders.purge_pii``), and the buyer data that error-log rows written
+before payloads were redacted at write time still hold of its Amazon document
+(``error_log.redact_payloads``). The call log's excerpts are redacted when written, and the rows
+older than that rule were redacted by migration 0006.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ...domain.orders.purge_clock import DEFAULT_TRANSIT_ALLOWANCE
-from ..repositories import customers, pii
+from ..repositories import customers, error_log, pii
 from ..repositories import orders as order_repo
 from ..store import Store
 
@@ -35,6 +41,8 @@ class DbPiiStore:
         with self._store.uow() as session:
             for order_id in order_ids:
                 order_repo.purge_pii(session, order_id, now=now)
+            for connection_id, amazon_ids in pii.amazon_ids_by_connection(session, order_ids).items():
+                error_log.redact_payloads(session, self._store.box, connection_id=connection_id, keys=amazon_ids)
             return pii.customer_ids_of_orders(session, order_ids)
 
     def customers_without_pii_orders(self, customer_ids: list[int]) -> list[int]:

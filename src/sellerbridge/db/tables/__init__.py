@@ -7,6 +7,7 @@ must produce, checked by ``tests/adapters/test_db_migrations.py``.
 from __future__ import annotations
 
 from ..meta import metadata
+from .audit import pii_access_log
 from .catalog import channel_listings, holds, items, ship_method_rules, ship_methods, ship_rates, stock, warehouses
 from .connections import api_keys, connections
 from .documents import feed_submissions, report_requests
@@ -36,6 +37,7 @@ __all__ = [
     "outbox",
     "pending_authorizations",
     "pending_fetches",
+    "pii_access_log",
     "report_requests",
     "ship_method_rules",
     "ship_methods",

@@ -91,6 +91,7 @@ sync_runs = Table(
     Column("resume_at", UtcDateTime, nullable=True),  # a waiting run continues then
     one_of("status", RUN_STATUSES),
     Index(None, "connection_id", "flow", "created_at"),
+    Index(None, "finished_at"),  # retention (sync/retention.py)
 )
 
 sp_api_calls = Table(
@@ -111,6 +112,7 @@ sp_api_calls = Table(
     Column("at", UtcDateTime, nullable=False),
     Index(None, "connection_id", "at"),
     Index(None, "run_id"),
+    Index(None, "at"),  # retention (sync/retention.py)
 )
 
 error_log = Table(

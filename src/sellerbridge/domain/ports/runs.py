@@ -19,6 +19,7 @@ from ..orders.filters import OrderImportSettings
 from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
+from .retention import RetentionStore
 
 # The key of a failed run's state that keeps it open to be continued by the next run of its flow
 # (``Flow.resume_failed``): written by the recorder, read by the run log and by "run now".
@@ -132,6 +133,7 @@ class RunPorts:
     fetches: PendingFetches | None
     marks: ConnectionMarks | None
     pii: PiiStore | None
+    retention: RetentionStore | None = None  # hub-wide runs only (sync/retention.py)
 
 
 class FlowContext(Protocol):
