@@ -1,4 +1,4 @@
-"""``sellerbridge pii purge [--dry-run]``: erase buyer data N days after Amazon's delivery (B13; domain/orders/purge_clock.py).
+"""``sellerbridge pii purge [--dry-run]``: erase buyer data N days after Amazon's delivery (B13).
 
 The purge is the runtime's ``pii_purge`` job (daily by default); this command runs it now and follows
 the run. ``--dry-run`` only counts what is due (with ``--days`` to try another retention).

@@ -1,6 +1,8 @@
-"""Flow ``pii_purge``: buyer PII erased a set number of days after Amazon's delivery (B13; the clock: domain/orders/purge_clock.py), hub-wide, daily.
+"""Flow ``pii_purge``: buyer PII erased a set number of days after Amazon's delivery (B13), hub-wide, daily.
 
-The rule: an order shipped more than ``retention_days`` ago loses its buyer data for good (ship-to
+The rule: an order delivered more than ``retention_days`` ago (or, with no delivery seen, shipped
+that long ago plus the transit allowance: ``domain/orders/purge_clock.py``; never the hub's import
+time) loses its buyer data for good (ship-to
 name, address lines, postal code, phone; gift messages). A customer loses name and e-mail once none of
 their orders still holds PII: the purge is per order, the customer follows its last order. Orders not
 shipped (open, cancelled before shipment) are not touched by this job. Purging twice changes nothing
