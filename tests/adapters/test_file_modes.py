@@ -76,7 +76,7 @@ def test_b13_files_an_older_version_left_readable_are_narrowed_when_the_hub_open
 
 def test_b13_a_database_named_outside_the_data_dir_is_0600_and_its_shared_directory_is_left_alone(
         tmp_path, loose_umask):
-    shared = tmp_path / "shared"
+    shared = tmp_path / "common"
     shared.mkdir(mode=0o755)
     os.chmod(shared, 0o755)
     settings = Settings(data_dir=tmp_path / "hub", database_url=f"sqlite:///{shared / 'hub.sqlite3'}")

@@ -25,12 +25,16 @@ from sellerbridge.db.stores.orders import DbOrderStore, load_order_settings
 from sellerbridge.domain.orders.mapping import map_order
 from sellerbridge.sandbox.state import SHIPPED, Shipment, ShipmentItem
 from sellerbridge.services import api_keys
+from sellerbridge.services import pii as pii_gate
 from sellerbridge.services.orders import show_order
 from sellerbridge.services.pii import count_due
 from sellerbridge.services.preview import preview_order
 from tests.contract import order_payloads as amazon
 from tests.flows.support import World
 from tests.support.flows import run_flow, sync_orders
+
+GRANTED = pii_gate.cli_viewer("test", may_view_pii=True)  # a person holding the PII grant (recorded)
+MASKED = pii_gate.cli_viewer("test", may_view_pii=False)
 
 
 def _iso(moment) -> str:
@@ -50,7 +54,8 @@ def _views(world: World, monkeypatch: pytest.MonkeyPatch, amazon_order_id: str) 
            "SELLERBRIDGE_DATA_DIR": str(world.settings.data_dir)}
     result = CliRunner().invoke(app, ["orders", "show", amazon_order_id, "--json"], env=env)
     assert result.exit_code == 0, result.output
-    return {"service": show_order(world.hub, amazon_order_id), "rest": rest, "cli": json.loads(result.output)}
+    service = show_order(world.hub, amazon_order_id, viewer=MASKED)
+    return {"service": service, "rest": rest, "cli": json.loads(result.output)}
 
 
 def _amounts(order: dict[str, Any]) -> list[str]:
@@ -139,8 +144,8 @@ def test_brazilian_address_parts_and_the_gift_wrap_level_are_kept_encrypted_and_
                            packages=[amazon.package("1", "DELIVERED", ship_time=shipped)], last_updated=shipped)
     _store_built(world, payload)
 
-    shown = show_order(world.hub, "701-0000001-0000001", with_pii=True, actor="test")
-    masked = show_order(world.hub, "701-0000001-0000001")
+    shown = show_order(world.hub, "701-0000001-0000001", viewer=GRANTED)
+    masked = show_order(world.hub, "701-0000001-0000001", viewer=MASKED)
     assert {k: shown["address"][k] for k in ("street_name", "street_number", "complement", "neighborhood",
                                              "district_or_county", "municipality")} == {
         "street_name": "Avenida Paulista", "street_number": "1578", "complement": "Apto 42",
@@ -152,7 +157,7 @@ def test_brazilian_address_parts_and_the_gift_wrap_level_are_kept_encrypted_and_
 
     assert run_flow(world.hub, "pii_purge", None).counts["orders"] == 1
 
-    gone = show_order(world.hub, "701-0000001-0000001", with_pii=True, actor="test")["address"]
+    gone = show_order(world.hub, "701-0000001-0000001", viewer=GRANTED)["address"]
     assert [gone[k] for k in ("street_name", "street_number", "complement", "neighborhood", "district_or_county",
                               "municipality", "postal_code")] == [None] * 7
     assert gone["city"] == "São Paulo"

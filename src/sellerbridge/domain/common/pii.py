@@ -66,6 +66,12 @@ AMAZON_NAMES_OF: dict[str, tuple[str, ...]] = {
     "address.line3": ("AddressLine3", "addressLine3", "address3", "ship-address-3"),
     "address.postal_code": ("PostalCode", "postalCode", "ship-postal-code"),
     "address.phone": ("Phone", "phone", "phoneNumber", "ship-phone-number", "buyer-phone-number"),
+    "address.street_name": ("StreetName", "streetName"),  # Brazil's ExtendedFields / extendedFields
+    "address.street_number": ("StreetNumber", "streetNumber"),
+    "address.complement": ("Complement", "complement"),
+    "address.neighborhood": ("Neighborhood", "neighborhood"),
+    "address.district_or_county": ("districtOrCounty", "District", "County"),
+    "address.municipality": ("Municipality", "municipality"),
     "buyer.name": ("BuyerName", "buyerName", "buyer-name"),
     "buyer.email": ("BuyerEmail", "buyerEmail", "email", "emailAddress", "buyer-email"),
     "line.gift_message": ("GiftMessageText", "giftMessage", "giftMessageText", "gift-message-text"),
