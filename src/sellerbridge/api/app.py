@@ -8,11 +8,21 @@ once instead of at the scheduler's next tick.
 Errors map to statuses in one place, by the domain's families (``domain/common/errors.py``), so the API
 knows no store: ConfigError 400, Conflict (a taken name, A1) 409, NotFound and any LookupError 404,
 OAuthError 400. Nothing in an answer or a log carries a secret (A3).
+
+The boundary (issue 9): every request body is limited before it is read (``api/body_limit.py``, 413);
+a malformed request is a 422 that says where, without echoing the value (it may be a secret or buyer
+data, or text that cannot be encoded); any other exception is a 500 ``{"detail": ...}`` logged by
+its type and the route alone. Invalid input is refused by the constrained types of
+``api/validation.py``, never left for the database to reject.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from huey import Huey
 
@@ -20,7 +30,10 @@ from ..bootstrap import Hub
 from ..domain.common.errors import ConfigError, Conflict, NotFound
 from ..services.intake import intake_token
 from ..services.oauth import OAuthError
+from .body_limit import MAX_BODY_BYTES, BodyLimit
 from .routers import connections, errors, health, intake, jobs, keys, orders, public, runs
+
+log = logging.getLogger("sellerbridge.api")
 
 
 def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str | None = None) -> FastAPI:
@@ -43,6 +56,26 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_exception_handler(Conflict, handler(409))
     app.add_exception_handler(NotFound, handler(404))
     app.add_exception_handler(LookupError, handler(404))
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     for module in (connections, runs, orders, errors, keys, jobs, intake, public, health):
         app.include_router(module.router)
     return app
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming each bad part of the request (where, what is wrong), never its value: pydantic's
+    ``input`` and ``ctx`` may hold a secret, buyer data or a lone surrogate that cannot be encoded."""
+    problems = [{"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
+                 "type": str(error.get("type", ""))} for error in getattr(exc, "errors", list)()]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug, not an input the boundary refused: 500 without details, logged by the exception's type,
+    the route and the stack (not the message, which may hold SQL parameters or buyer data)."""
+    route = getattr(request.scope.get("route"), "path", "?")
+    log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method, route,
+              "".join(traceback.format_tb(exc.__traceback__)))
+    return JSONResponse({"detail": "internal error: see the hub's log"}, status_code=500)

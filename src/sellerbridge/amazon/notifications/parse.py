@@ -14,14 +14,15 @@ the order id are required (else :class:`NotificationError`).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ...domain.common.inputs import loads_bounded, text_problem
 from ...domain.common.moments import to_datetime
 from ...domain.orders.push import ChangeHint
 from ..orders.statuses import FULFILLMENT_CHANNEL_V0, ORDER_STATUS_V0
 
 BUYER_REQUESTED_CHANGE = "BuyerRequestedChange"  # OrderChangeType of a buyer's cancel request
+MAX_ID_LENGTH = 32  # Amazon's seller ids are ~14 characters, its order ids 19 (3-7-7 digits)
 
 
 class NotificationError(ValueError):
@@ -32,7 +33,7 @@ def _unwrap(body: Any) -> dict[str, Any]:
     for _ in range(3):  # notification, or wrapped once or twice by SQS/SNS
         if isinstance(body, (bytes, str)):
             try:
-                body = json.loads(body)
+                body = loads_bounded(body)  # hostile: a deep document is refused, not a RecursionError
             except (ValueError, UnicodeDecodeError) as exc:
                 raise NotificationError(f"not JSON: {exc}") from None
         if not isinstance(body, dict):
@@ -61,6 +62,10 @@ def parse_order_change(body: bytes | str | dict[str, Any]) -> ChangeHint:
         raise NotificationError("Payload.OrderChangeNotification.SellerId missing")
     if not isinstance(order_id, str) or not order_id:
         raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId missing")
+    for name, value in (("SellerId", seller_id), ("AmazonOrderId", order_id)):
+        problem = text_problem(value, max_length=MAX_ID_LENGTH)  # the store's columns hold 32 and 64
+        if problem:
+            raise NotificationError(f"Payload.OrderChangeNotification.{name} {problem}")
     summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}
     meta = note.get("NotificationMetadata") if isinstance(note.get("NotificationMetadata"), dict) else {}
     trigger = change.get("OrderChangeTrigger") if isinstance(change.get("OrderChangeTrigger"), dict) else {}

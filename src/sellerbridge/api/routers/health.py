@@ -23,12 +23,14 @@ from ...services import readiness
 from ...services.metrics import HubMetrics
 from ...services.prometheus_text import CONTENT_TYPE
 from ..deps import get_hub
+from ..schemas import ReadyOut, errors
 
 router = APIRouter(tags=["health"])
 _metrics_lock = threading.Lock()
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyOut,
+            responses={503: {"model": ReadyOut, "description": "not ready: what failed"}, **errors(413, 422)})
 def readyz(request: Request) -> JSONResponse:
     """200 ``{"status": "ready", "checks": {...}}`` or 503 ``{"status": "not ready", "not_ready": [...]}``."""
     state = readiness.check(get_hub(request))
@@ -59,7 +61,8 @@ def _collector(request: Request) -> HubMetrics:
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}})
+            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"},
+                       **errors(401, 413, 422)})
 def metrics(request: Request) -> Response:
     _check_token(request)
     queue_depth = getattr(request.app.state, "queue_depth", None)

@@ -15,12 +15,14 @@ from starlette.concurrency import run_in_threadpool
 from ...jobs import manage
 from ...services import intake as service
 from ..deps import get_hub
+from ..schemas import INTAKE_BODY, IntakeOut, errors
 
 router = APIRouter(tags=["intake"])
 MAX_NOTIFICATION_BYTES = 256 * 1024  # Amazon's notifications are a few KB; refuse anything huge
 
 
-@router.post("/intake/amazon/{token}", status_code=202)
+@router.post("/intake/amazon/{token}", status_code=202, response_model=IntakeOut,
+             responses=errors(400, 404, 413, 422), openapi_extra=INTAKE_BODY)
 async def intake(request: Request, token: str) -> JSONResponse:
     """An ORDER_CHANGE notification (raw, or wrapped by SQS/SNS): 202 at once (B1)."""
     if not service.token_matches(request.app.state.intake_token, token):
