@@ -9,11 +9,12 @@ name the fields a client relies on and let the rest of the services' JSON-ready 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ..domain.common import inputs
+from ..services.api_keys import ROLES
 from .validation import JsonObject, Moment, Text
 
 Name = Text(100, min_length=1)
@@ -69,7 +70,7 @@ class ConnectionPatch(BaseModel):
 
 class ApiKeyIn(BaseModel):
     name: Name
-    roles: list[Text(32)] = Field(..., max_length=10)  # type: ignore[valid-type]
+    roles: list[Literal[ROLES]] = Field(..., min_length=1, max_length=len(ROLES))  # type: ignore[valid-type]
 
 
 class OAuthStart(BaseModel):
