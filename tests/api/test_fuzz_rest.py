@@ -66,15 +66,21 @@ def _fuzz(operation: Any, mode: GenerationMode, examples: int, *, call: Callable
         response = call(case)
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:  # the check's failure report: collected, so one run shows them all
+        except (AssertionError, BaseExceptionGroup) as exc:  # schemathesis's report: collected, to show all
             failures.append(f"{case.method} {case.formatted_path} {mode.value}: {response.status_code} "
-                            f"{str(exc).splitlines()[0][:200]} | {response.text[:200]}")
+                            f"{_what(exc)} | {response.text[:200]}")
 
     try:
         check()
     except Unsatisfiable:  # negative mode, and nothing in the operation that a request could break
         assert mode == GenerationMode.NEGATIVE
     return sent, failures
+
+
+def _what(exc: BaseException) -> str:
+    """Each failed check in one line: its title and the start of its message."""
+    parts = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
+    return "; ".join(f"{getattr(p, 'title', type(p).__name__)}: {' '.join(str(p).split())[:160]}" for p in parts)
 
 
 def _reaching(method: str, path: str, world: World) -> dict[str, Any] | None:
