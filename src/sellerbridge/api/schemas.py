@@ -5,17 +5,19 @@ hub's range, and a field that may not be null says so (``client_id: null`` is a 
 Responses: each route declares its model, so that OpenAPI documents what a client gets; the models
 name the fields a client relies on and let the rest of the services' JSON-ready dicts through
 (``extra="allow"``), so that a new field is never silently dropped. Errors are :class:`ErrorOut`.
+Every response model is an :class:`Answer`: what it shows is made printable first, so that one stored
+value that cannot be encoded (a lone surrogate kept by SQLite) never turns a listing into a 500.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from ..domain.common import inputs
 from ..services.api_keys import ROLES
-from .validation import JsonObject, Moment, Text
+from .validation import JsonObject, Moment, Text, printable
 
 Name = Text(100, min_length=1)
 Marketplace = Text(32, min_length=1)
@@ -78,13 +80,22 @@ class OAuthStart(BaseModel):
     seller_central_url: Url | None = None
 
 
-class ErrorOut(BaseModel):
+class Answer(BaseModel):
+    """A response model: its input is made :func:`~.validation.printable` before it is read."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _printable(cls, data: Any) -> Any:
+        return printable(data)
+
+
+class ErrorOut(Answer):
     """Every 4xx answer: ``detail`` is a message, or FastAPI's list of what was wrong in the request."""
 
     detail: str | list[dict[str, Any]]
 
 
-class _Open(BaseModel):
+class _Open(Answer):
     model_config = ConfigDict(extra="allow")
 
 
@@ -107,7 +118,7 @@ class ConnectionOut(_Open):
     last_error: str | None
 
 
-class ConnectionTestOut(BaseModel):
+class ConnectionTestOut(Answer):
     ok: bool
     token_ok: bool
     api_ok: bool
@@ -116,14 +127,14 @@ class ConnectionTestOut(BaseModel):
     rate_limit: Any = None
 
 
-class OAuthStartOut(BaseModel):
+class OAuthStartOut(Answer):
     consent_url: str
     expires_at: str
     setup_link: str
     setup_link_expires_at: str
 
 
-class RunRequestedOut(BaseModel):
+class RunRequestedOut(Answer):
     """A run asked of the runtime (202): follow it at /api/runs/{run_id}."""
 
     run_id: int
@@ -134,7 +145,7 @@ class RunRequestedOut(BaseModel):
     resumed: bool
 
 
-class ReprocessOut(BaseModel):
+class ReprocessOut(Answer):
     error_id: int
     run_id: int
     job: str
@@ -175,7 +186,7 @@ class ErrorSummaryOut(_Open):
     status: str
 
 
-class ErrorPageOut(BaseModel):
+class ErrorPageOut(Answer):
     items: list[ErrorSummaryOut]
     total: int
 
@@ -186,7 +197,7 @@ class OrderOut(_Open):
     status: str
 
 
-class OrderPageOut(BaseModel):
+class OrderPageOut(Answer):
     items: list[OrderOut]
     total: int
     limit: int
@@ -209,11 +220,11 @@ class IntakeOut(_Open):
     status: str
 
 
-class HealthOut(BaseModel):
+class HealthOut(Answer):
     status: str
 
 
-class ReadyOut(BaseModel):
+class ReadyOut(Answer):
     status: str
     checks: dict[str, Any]
     not_ready: list[Any] | None = None

@@ -1,9 +1,9 @@
 """/api/connections (A1-A5, G2, I2): viewers read, operators test, sync and import the backlog, admins add and
 change.
 
-Every ``{ref}`` is a :data:`~..validation.Ref` (an id in range or a storable name); an answer is
-made :func:`~..validation.printable`, so that one stored value nobody can encode never breaks the
-listing for everyone (issue 9).
+Every ``{ref}`` is a :data:`~..validation.Ref` (an id in range or a storable name); the answers are
+``schemas.Answer`` models, so that one stored value nobody can encode never breaks the listing for
+everyone (issue 9).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from ..schemas import (
     ShortText,
     errors,
 )
-from ..validation import Ref, printable
+from ..validation import Ref
 
 router = APIRouter(prefix="/api/connections", tags=["connections"])
 
 
 def _out(record: Any) -> dict[str, Any]:
-    return printable(service.summary(record))
+    return service.summary(record)
 
 
 @router.get("", dependencies=[Depends(viewer)], response_model=list[ConnectionOut], responses=errors(*VIEWER))
