@@ -82,7 +82,8 @@ def test_a_lone_surrogate_in_a_connection_setting_is_refused_and_nothing_is_writ
 def test_the_service_refuses_settings_that_are_not_storable_json(world: World) -> None:
     """The CLI writes through the service: it refuses what the REST API refuses."""
     for bad in ({"ignored_skus": ["SKU-\ud800"]}, {"ignored_skus": ["a\x00b"]}, {"ignored_skus": [7]},
-                {"not_before": 5}, {"ignored_skus": ["x" * 20_000]}):
+                {"not_before": 5}, {"ignored_skus": ["x" * 20_000]}, {"not_before": "0001-01-01T00:00:00+05:00"},
+                {"not_before": "9999-12-31T23:59:59-05:00"}):
         with pytest.raises(ConfigError):
             connection_service.update_connection(world.hub, world.connection_id, order_settings=bad)
     assert "SKU-\ud800" not in json.dumps(connection_service.get_connection(world.hub, world.connection_id).settings)

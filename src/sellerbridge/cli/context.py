@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from typer.core import TyperGroup
 
 from ..bootstrap import Hub, build_hub
@@ -92,8 +92,11 @@ def failure(exc: BaseException) -> tuple[str, int] | None:
         return str(exc).strip("'\""), EXIT_NOT_FOUND
     if isinstance(exc, UpstreamError):
         return exc.summary(), EXIT_FAILED
-    problem = startup_problem(exc) if isinstance(exc, (ValidationError, SQLAlchemyError)) else None
-    return (problem, EXIT_CONFIG) if problem else None
+    if isinstance(exc, OperationalError):  # the database stopped answering mid-command: not a bug here
+        reason = str(exc.orig or type(exc).__name__).strip().splitlines()[0]
+        return f"the database did not answer: {reason}", EXIT_FAILED
+    # Any other database error comes from a value the checks let through: a bug, with its traceback.
+    return None
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:

@@ -126,7 +126,10 @@ def _validated_settings(order_settings: Mapping[str, Any] | None) -> dict[str, A
     since a value of the wrong type (a number where text belongs) would fail deep in the filters."""
     try:
         inputs.check_json_value(dict(order_settings or {}), "settings")
-        return OrderImportSettings.from_dict(dict(order_settings or {})).to_dict()
+        settings = OrderImportSettings.from_dict(dict(order_settings or {}))
+        if settings.not_before is not None:
+            inputs.check_moment(settings.not_before, "not_before")
+        return settings.to_dict()
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"invalid order settings: {exc}") from None
 
