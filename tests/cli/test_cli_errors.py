@@ -79,3 +79,11 @@ def test_an_unknown_connection_in_orders_preview_is_one_line(cli, world: World) 
     result = cli("orders", "preview", "999-0000000-0000000", "--connection", "²")
     assert result.exit_code == context.EXIT_CONFIG, (result.exit_code, result.output[-500:], result.exception)
     assert "Traceback" not in result.output and "no connection" in result.output
+
+
+@pytest.mark.parametrize("command", [("errors", "show"), ("errors", "dismiss"), ("runs", "show")])
+def test_an_id_beyond_64_bits_on_the_command_line_is_a_usage_error(cli, world: World, command: tuple[str, str]) -> None:
+    result = cli(*command, str(2**63))
+    assert result.exit_code == 2, (result.exit_code, result.output[-500:], result.exception)
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output

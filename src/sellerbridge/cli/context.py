@@ -34,6 +34,7 @@ from typer.core import TyperGroup
 
 from ..bootstrap import Hub, build_hub
 from ..domain.common.errors import ConfigError, Conflict, UpstreamError
+from ..domain.common.inputs import MAX_ID
 from ..settings import Settings
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_NOT_FOUND, EXIT_PARTIAL = 1, 2, 3, 4
@@ -60,6 +61,12 @@ def hub() -> Iterator[Hub]:
         yield built
     finally:
         built.close()
+
+
+def id_argument(what: str) -> Any:
+    """A command's id argument: an integer in 1..2^63-1 (issue 9), a usage error (exit 2) otherwise,
+    since no database column holds a larger one."""
+    return typer.Argument(..., min=1, max=MAX_ID, help=f"the {what}'s id")
 
 
 def startup_problem(exc: BaseException) -> str | None:
