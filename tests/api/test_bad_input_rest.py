@@ -193,3 +193,28 @@ def test_a_content_length_that_is_not_a_number_is_a_400(bare_api, world: World) 
     r = bare_api.post("/api/connections", content=b"{}",
                       headers={**h(bare_api, "admin"), "content-type": "application/json", "content-length": "x2"})
     _refused(r, 400)
+
+
+def test_an_unexpected_error_is_a_bare_500_that_logs_no_buyer_data(world: World, monkeypatch, caplog) -> None:
+    """The catch-all: a bug is answered ``{"detail": ...}`` without its message, and logged by type,
+    route and stack, never by the message (it may hold SQL parameters or buyer data)."""
+    from starlette.testclient import TestClient
+
+    from sellerbridge.api.app import create_api
+    from sellerbridge.services import api_keys
+    from sellerbridge.services import runs as run_service
+
+    buyer = {"name": "Jane Buyer", "line1": "1 Secret Lane"}  # data, as a bug would meet it
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{buyer['name']}, {buyer['line1']}")
+
+    monkeypatch.setattr(run_service, "list_runs", broken)
+    key = api_keys.create_key(world.hub, "catch-all", ["viewer"])[1]
+    with TestClient(create_api(world.hub)) as client:  # raises what reaches the server: nothing must
+        r = client.get("/api/runs", headers={"X-API-Key": key})
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal error: see the hub's log"}
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and "/api/runs" in logged
+    assert "Jane Buyer" not in logged and "Secret Lane" not in logged
