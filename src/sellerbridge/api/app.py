@@ -33,6 +33,7 @@ from ..bootstrap import Hub
 from ..domain.common.errors import ConfigError, Conflict, NotFound
 from ..services.intake import intake_token
 from ..services.oauth import OAuthError
+from . import schemas
 from .body_limit import MAX_BODY_BYTES, BodyLimit
 from .routers import connections, errors, health, intake, jobs, keys, orders, public, runs
 
@@ -63,7 +64,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # the outermost: before anything reads the body
     for module in (connections, runs, orders, errors, keys, jobs, intake, public, health):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
     return app
 
 

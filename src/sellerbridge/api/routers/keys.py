@@ -11,7 +11,7 @@ from ...services.orders import jsonable
 from ..deps import admin, get_hub
 from ..schemas import VIEWER, ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, errors
 
-router = APIRouter(prefix="/api/api-keys", tags=["api-keys"], dependencies=[Depends(admin)])
+router = APIRouter(prefix="/api/api-keys", tags=["api-keys"], dependencies=[Depends(admin)], responses=errors(*VIEWER))
 
 
 @router.get("", response_model=list[ApiKeyOut], responses=errors(*VIEWER))
