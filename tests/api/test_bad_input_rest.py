@@ -110,6 +110,16 @@ def test_deeply_nested_json_on_the_intake_is_a_400(bare_api, world: World) -> No
     assert world.rows("SELECT COUNT(*) FROM pending_fetches")[0][0] == 0
 
 
+def test_deeply_nested_json_on_any_json_route_is_refused_not_a_500(bare_api, world: World) -> None:
+    before = _connection_count(world)
+    deep = '{"name": "x", "settings": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    for method, path in (("POST", "/api/connections"), ("PATCH", f"/api/connections/{world.connection_id}")):
+        r = bare_api.request(method, path, content=deep,
+                             headers={**h(bare_api, "admin"), "content-type": "application/json"})
+        _refused(r, 400, 422)
+    assert _connection_count(world) == before
+
+
 def test_an_overlong_or_nul_order_id_on_the_intake_is_a_400(bare_api, world: World) -> None:
     from tests.api.test_api import order_change
 
