@@ -63,7 +63,7 @@ def parse_order_change(body: bytes | str | dict[str, Any]) -> ChangeHint:
     if not isinstance(order_id, str) or not order_id:
         raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId missing")
     for name, value in (("SellerId", seller_id), ("AmazonOrderId", order_id)):
-        problem = text_problem(value, max_length=MAX_ID_LENGTH)  # the store's columns hold 32 and 64
+        problem = text_problem(value, max_length=MAX_ID_LENGTH)  # the store keeps both in 32-character columns
         if problem:
             raise NotificationError(f"Payload.OrderChangeNotification.{name} {problem}")
     summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}
