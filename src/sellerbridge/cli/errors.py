@@ -9,7 +9,7 @@ from ..jobs import manage
 from ..services import errors as service
 from ..services.pii import cli_viewer
 from . import context
-from .context import console, handles_errors, print_fields, print_json
+from .context import console, handles_errors, id_argument, print_fields, print_json
 from .run_output import exit_code, summary_table
 
 app = typer.Typer(no_args_is_help=True, help="The error log: failed documents, reprocess, dismiss.")
@@ -36,8 +36,9 @@ def list_(status: str = typer.Option("open", help="open | resolved | dismissed |
 
 @app.command("show")
 @handles_errors
-def show(error_id: int, payload: bool = typer.Option(False, "--payload", help="include Amazon's document "
-                                                      "(may hold buyer data; audited)"),
+def show(error_id: int = id_argument("error"),
+         payload: bool = typer.Option(False, "--payload", help="include Amazon's document "
+                                      "(may hold buyer data; audited)"),
          as_json: bool = typer.Option(False, "--json")) -> None:
     with context.hub() as hub:
         data = service.show_error(hub, error_id, viewer=cli_viewer(
@@ -50,7 +51,7 @@ def show(error_id: int, payload: bool = typer.Option(False, "--payload", help="i
 
 @app.command("reprocess")
 @handles_errors
-def reprocess(error_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def reprocess(error_id: int = id_argument("error"), as_json: bool = typer.Option(False, "--json")) -> None:
     """B11: fetch the failed order again (after fixing the mapping), through the connection's
     ``orders_fetch`` job, and show the run; exit 4 if the error is still open."""
     with context.hub() as hub:
@@ -68,7 +69,7 @@ def reprocess(error_id: int, as_json: bool = typer.Option(False, "--json")) -> N
 
 @app.command("dismiss")
 @handles_errors
-def dismiss(error_id: int) -> None:
+def dismiss(error_id: int = id_argument("error")) -> None:
     """H1: mark the error as needing nothing more."""
     with context.hub() as hub:
         service.dismiss(hub, error_id)

@@ -6,8 +6,12 @@ import typer
 
 from . import apikey, connection, demo, errors, jobs, orders, pii, runs, runtime, sandbox, sync
 from . import serve as web
+from .context import HubGroup
 
-app = typer.Typer(no_args_is_help=True, help="sellerbridge: Amazon Seller Central <-> your back office.")
+# HubGroup: a known error of any command is one line and an exit code (cli/context.py); a bug keeps its
+# traceback, without local variables (they may hold secrets or buyer data).
+app = typer.Typer(no_args_is_help=True, help="sellerbridge: Amazon Seller Central <-> your back office.",
+                  cls=HubGroup, pretty_exceptions_show_locals=False)
 app.add_typer(sandbox.app, name="sandbox")
 app.command("demo")(demo.demo)
 app.add_typer(connection.app, name="connection")

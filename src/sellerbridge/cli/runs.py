@@ -33,7 +33,7 @@ def list_(connection: str | None = typer.Option(None, "--connection", "-c"),
 
 @app.command("show")
 @handles_errors
-def show(run_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(run_id: int = context.id_argument("run"), as_json: bool = typer.Option(False, "--json")) -> None:
     """One run: its counts, the items worth showing (errors, warnings) and, for a stepping flow, its state."""
     with context.hub() as hub:
         run = service.get_run(hub, run_id)

@@ -22,6 +22,7 @@ from ..bootstrap import Hub
 from ..db.repositories import api_keys as repo
 from ..db.repositories.api_keys import ApiKeyRecord
 from ..domain.common.errors import ConfigError
+from ..domain.common.inputs import numeric_id
 
 ApiKey = ApiKeyRecord  # the public name of an API key's record (see the module)
 
@@ -97,8 +98,12 @@ def revoke_key_by(hub: Hub, key_id: int, *, caller: ApiKey) -> ApiKey:
 
 def revoke_key(hub: Hub, ref: int | str) -> None:
     with hub.store.uow() as session:
-        key_id = int(ref) if str(ref).isdigit() else next(
-            (k.id for k in repo.list_api_keys(session) if k.name == ref), None)
+        try:
+            key_id = numeric_id(ref)  # ASCII digits only: "²".isdigit() is true, int("²") is not
+        except ValueError as exc:
+            raise LookupError(f"no API key {ref!r} ({exc})") from None
+        if key_id is None:
+            key_id = next((k.id for k in repo.list_api_keys(session) if k.name == ref), None)
         if key_id is None:
             raise LookupError(f"no API key {ref!r}")
         repo.revoke_api_key(session, key_id, now=hub.now())

@@ -10,6 +10,11 @@ Rules:
   30, 7 and 1 days before (once per threshold) and marks an expired connection ``expired``, which
   stops its syncs with a message saying how to re-authorize.
 - A5: disabling stops every sync of the connection (the gateway refuses it) and deletes nothing.
+- Issue 9: what comes in is checked here too, not only by the REST API (the CLI writes through this
+  module): names, client ids, seller ids and URLs are storable text of their column's length, an id
+  is ASCII digits in range (``domain/common/inputs.py``), ``authorized_at`` lies in the hub's range,
+  and every settings value is plain, storable JSON. A bad value is a ConfigError, never a database
+  error.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..amazon.regions import ConnectionEndpoints, marketplace
 from ..bootstrap import Hub
 from ..db.repositories import connections as repo
 from ..db.repositories.connections import KEEP, ConnectionRecord
+from ..domain.common import inputs
 from ..domain.common.errors import ConfigError
 from ..domain.orders.filters import OrderImportSettings
 from . import endpoint_guard
@@ -92,20 +98,56 @@ def _clean_url(value: str | None) -> str | None:
     return value.strip().rstrip("/") if value and value.strip() else None
 
 
-def _validated_settings(order_settings: Mapping[str, Any] | None) -> dict[str, Any]:
+# The longest text each field may hold: the store's column lengths (db/tables/connections.py).
+TEXT_LIMITS = {"name": 100, "client id": 255, "seller id": 32, "API base URL": 500, "LWA token URL": 500,
+               "secret": 2000, "reason": 200}
+
+
+def _text(value: str | None, what: str) -> str | None:
+    """``value`` when it is storable text within the field's length; ConfigError naming the field."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"the {what} must be text")
     try:
-        return OrderImportSettings.from_dict(dict(order_settings or {})).to_dict()
-    except (TypeError, ValueError) as exc:
+        return inputs.check_text(value, f"the {what}", max_length=TEXT_LIMITS[what])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _moment(value: datetime | None) -> datetime | None:
+    try:
+        return None if value is None else inputs.check_moment(value, "authorized_at")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _validated_settings(order_settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The settings as the filters read them; every value is checked as plain, storable JSON first,
+    since a value of the wrong type (a number where text belongs) would fail deep in the filters."""
+    try:
+        inputs.check_json_value(dict(order_settings or {}), "settings")
+        settings = OrderImportSettings.from_dict(dict(order_settings or {}))
+        if settings.not_before is not None:
+            inputs.check_moment(settings.not_before, "not_before")
+        return settings.to_dict()
+    except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"invalid order settings: {exc}") from None
 
 
 def get_connection(hub: Hub, ref: int | str) -> ConnectionRecord:
     """A connection by id or by name; ConfigError naming it when there is none."""
+    try:  # an id is ASCII digits in range; `²` or 2^63 are not ids, and no name is only digits
+        connection_id = inputs.numeric_id(ref)
+        if isinstance(ref, str):
+            inputs.check_text(ref, "a connection reference", max_length=TEXT_LIMITS["name"])
+    except ValueError as exc:
+        raise ConfigError(f"no connection {ref!r}: {exc}") from None
     with hub.store.uow(read_only=True) as session:
         record = None
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            record = repo.get_connection(session, int(ref))
-        if record is None and isinstance(ref, str):
+        if connection_id is not None:
+            record = repo.get_connection(session, connection_id)
+        if record is None and isinstance(ref, str) and not ref.isdigit():
             record = repo.get_connection_by_name(session, ref)
     if record is None:
         raise ConfigError(f"no connection {ref!r}: see `sellerbridge connection list`")
@@ -129,11 +171,16 @@ def add_connection(
     Raises ConfigError for an unknown marketplace, a bad URL or bad settings, and
     ``DuplicateConnection`` for a taken name or seller + marketplace.
     """
-    name = name.strip()
+    name = (_text(name, "name") or "").strip()
     if not name or name.isdigit():
         raise ConfigError("a connection name must be non-empty and not only digits (digits mean an id)")
-    if not client_id.strip():
+    if not (_text(client_id, "client id") or "").strip():
         raise ConfigError("the LWA client id is required")
+    _text(client_secret, "secret")
+    _text(refresh_token, "secret")
+    seller_id = _text(seller_id, "seller id")
+    api_base_url, lwa_token_url = _text(api_base_url, "API base URL"), _text(lwa_token_url, "LWA token URL")
+    authorized_at = _moment(authorized_at)
     info = marketplace(marketplace_ref)
     api_base_url, lwa_token_url = _clean_url(api_base_url), _clean_url(lwa_token_url)
     endpoint_guard.check_new(hub, ConnectionEndpoints.resolve(info.marketplace_id, api_base_url=api_base_url,
@@ -167,6 +214,14 @@ def update_connection(
     removes it, which stops the syncs (A5). The repository bumps the connection's
     ``credentials_version``, so every process's next call uses the new values (``Hub.gateway_of``).
     """
+    if client_id is not KEEP and not (_text(client_id, "client id") or "").strip():
+        raise ConfigError("the LWA client id is required: a connection always has one")
+    for what, value in (("name", name), ("secret", client_secret), ("secret", refresh_token),
+                        ("API base URL", api_base_url), ("LWA token URL", lwa_token_url)):
+        if value is not KEEP:
+            _text(value, what)
+    if authorized_at is not KEEP:
+        authorized_at = _moment(authorized_at)
     record = get_connection(hub, ref)
     now = hub.now()
     if api_base_url is not KEEP:
@@ -222,6 +277,7 @@ def test_connection(hub: Hub, ref: int | str) -> ConnectionCheck:
 
 def disable_connection(hub: Hub, ref: int | str, *, reason: str | None = None) -> ConnectionRecord:
     """A5: stop every sync of the connection; orders, errors and settings stay."""
+    _text(reason, "reason")
     record = get_connection(hub, ref)
     with hub.store.uow() as session:
         repo.set_status(session, record.id, "disabled", last_error=reason or "disabled by an operator", now=hub.now())

@@ -21,6 +21,7 @@ from ..db.repositories import order_reads
 from ..db.repositories.order_reads import OrderFilter
 from ..db.repositories.order_records import AddressRecord, LineRecord, OrderDetail, OrderRecord
 from ..domain.common.errors import ConfigError
+from ..domain.common.inputs import numeric_id
 from ..domain.common.money import Money
 from ..domain.common.pii import ADDRESS_PII_FIELDS, LINE_PII_FIELDS
 from ..domain.orders.model import OrderStatus
@@ -78,8 +79,12 @@ def list_orders(hub: Hub, *, connection: int | str | None = None, statuses: list
 
 def _find(hub: Hub, ref: int | str, connection: int | str | None) -> int:
     """The hub id of an order named by hub id or Amazon order id (with its connection when ambiguous)."""
-    if isinstance(ref, int) or ref.isdigit():
-        return int(ref)
+    try:  # ASCII digits in range are a hub id (`²` is a digit to Python, not an id)
+        order_id = numeric_id(ref)
+    except ValueError as exc:
+        raise LookupError(f"order {ref} is not in the hub: {exc}") from None
+    if order_id is not None:
+        return order_id
     connection_id = connection_service.get_connection(hub, connection).id if connection is not None else None
     with hub.store.uow(read_only=True) as session:
         page = order_reads.list_orders(session, OrderFilter(connection_id=connection_id, amazon_order_id=ref), limit=5)

@@ -19,11 +19,11 @@ created (``services/intake.py``).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from ...domain.common.inputs import loads_bounded
 from ...domain.common.moments import to_datetime
 from ...domain.orders.push import ChangeHint
 from ..orders.statuses import FULFILLMENT_CHANNEL_V0, ORDER_STATUS_V0
@@ -41,7 +41,7 @@ def _unwrap(body: Any) -> dict[str, Any]:
     for _ in range(3):  # notification, or wrapped once or twice by SQS/SNS
         if isinstance(body, (bytes, str)):
             try:
-                body = json.loads(body)
+                body = loads_bounded(body)  # hostile: a deep document is refused, not a RecursionError
             except (ValueError, UnicodeDecodeError) as exc:
                 raise NotificationError(f"not JSON: {exc}") from None
         if not isinstance(body, dict):
@@ -91,7 +91,7 @@ def _hint(note: dict[str, Any]) -> ChangeHint:
         raise NotificationError("Payload.OrderChangeNotification.SellerId is not a seller id (letters and digits)")
     if not isinstance(order_id, str) or not order_id:
         raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId missing")
-    if not AMAZON_ORDER_ID.match(order_id):
+    if not AMAZON_ORDER_ID.match(order_id):  # also refuses NUL, surrogates and over-long text (issue 9)
         raise NotificationError("Payload.OrderChangeNotification.AmazonOrderId is not an Amazon order id "
                                 "(3-7-7 digits)")
     summary = change.get("Summary") if isinstance(change.get("Summary"), dict) else {}

@@ -10,10 +10,12 @@ from pydantic import BaseModel
 
 from ...services import oauth
 from ..deps import admin, get_hub
+from ..schemas import VIEWER, errors
+from ..validation import Ref
 
 router = APIRouter(prefix="/api/connections", tags=["oauth"], dependencies=[Depends(admin)])
-_ERRORS = {401: {"description": "no or unknown API key"}, 403: {"description": "the key is not an admin's"},
-           404: {"description": "no such connection, or nothing waits for confirmation"}}
+# 400: no connection of that name or id (as for every connection route); 404: nothing waits for confirmation
+_ERRORS = errors(400, 404, *VIEWER)
 
 
 class ParkedAuthorization(BaseModel):
@@ -29,7 +31,7 @@ class AuthorizationDecision(BaseModel):
 
 
 @router.get("/{ref}/authorization", response_model=ParkedAuthorization, responses=_ERRORS)
-def waiting(request: Request, ref: str) -> ParkedAuthorization:
+def waiting(request: Request, ref: Ref) -> ParkedAuthorization:
     """The authorization waiting for confirmation (no secret in it)."""
     found = oauth.parked(get_hub(request), ref)
     if found is None:
@@ -40,14 +42,14 @@ def waiting(request: Request, ref: str) -> ParkedAuthorization:
 
 @router.post("/{ref}/authorization/confirm", response_model=AuthorizationDecision,
              responses={**_ERRORS, 400: {"description": "the waiting token is another seller's"}})
-def confirm(request: Request, ref: str) -> AuthorizationDecision:
+def confirm(request: Request, ref: Ref) -> AuthorizationDecision:
     """Replace the connection's refresh token with the waiting one (a new 365-day authorization, A4)."""
     record = oauth.confirm_parked(get_hub(request), ref)
     return AuthorizationDecision(connection_id=record.id, name=record.name, decision="confirmed")
 
 
 @router.post("/{ref}/authorization/discard", response_model=AuthorizationDecision, responses=_ERRORS)
-def discard(request: Request, ref: str) -> AuthorizationDecision:
+def discard(request: Request, ref: Ref) -> AuthorizationDecision:
     hub = get_hub(request)
     if not oauth.discard_parked(hub, ref):
         raise LookupError("no authorization waits for confirmation")

@@ -27,12 +27,14 @@ from ...services import connection_health, readiness
 from ...services.metrics import HubMetrics
 from ...services.prometheus_text import CONTENT_TYPE
 from ..deps import get_hub, viewer
+from ..schemas import VIEWER, ConnectionsHealthOut, ReadyOut, errors
 
 router = APIRouter(tags=["health"])
 _metrics_lock = threading.Lock()
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyOut,
+            responses={503: {"model": ReadyOut, "description": "not ready: what failed"}, **errors(413, 422)})
 def readyz(request: Request) -> JSONResponse:
     """200 ``{"status": "ready", "checks": {...}}`` or 503 ``{"status": "not ready", "not_ready": [...]}``."""
     hub = get_hub(request)
@@ -48,7 +50,8 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200)
 
 
-@router.get("/api/health/connections", dependencies=[Depends(viewer)])
+@router.get("/api/health/connections", dependencies=[Depends(viewer)], response_model=ConnectionsHealthOut,
+            responses=errors(*VIEWER))
 def connections_health(request: Request) -> dict[str, Any]:
     """Each connection's health: ok, starting, failing (with the error), stale or stopped (G3, H2)."""
     health = connection_health.connection_health(get_hub(request))
@@ -76,7 +79,8 @@ def _collector(request: Request) -> HubMetrics:
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}})
+            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"},
+                       **errors(401, 413, 422)})
 def metrics(request: Request) -> Response:
     _check_token(request)
     queue_depth = getattr(request.app.state, "queue_depth", None)

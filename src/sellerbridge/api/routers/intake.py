@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ...jobs import manage
 from ...services import intake as service
 from ..deps import get_hub
+from ..schemas import INTAKE_BODY, IntakeOut, errors
 
 router = APIRouter(tags=["intake"])
 MAX_NOTIFICATION_BYTES = 256 * 1024  # Amazon's notifications are a few KB; refuse anything huge
@@ -26,14 +27,16 @@ MAX_NOTIFICATION_BYTES = 256 * 1024  # Amazon's notifications are a few KB; refu
 TOKEN_HEADER = "X-Sellerbridge-Intake-Token"
 
 
-@router.post("/intake/amazon", status_code=202)
+@router.post("/intake/amazon", status_code=202, response_model=IntakeOut,
+             responses=errors(400, 404, 413, 422), openapi_extra=INTAKE_BODY)
 async def intake(request: Request,
                  token: str | None = Header(None, alias=TOKEN_HEADER)) -> JSONResponse:
     """An ORDER_CHANGE notification (raw, or wrapped by SQS/SNS), the token in the header: 202 at once (B1)."""
     return await _receive(request, token or "")
 
 
-@router.post("/intake/amazon/{token}", status_code=202)
+@router.post("/intake/amazon/{token}", status_code=202, response_model=IntakeOut,
+             responses=errors(400, 404, 413, 422), openapi_extra=INTAKE_BODY)
 async def intake_token_in_path(request: Request, token: str) -> JSONResponse:
     """The same, the token as the path's last segment (destination URLs configured before; masked in logs)."""
     return await _receive(request, token)

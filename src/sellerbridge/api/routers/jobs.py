@@ -17,14 +17,19 @@ from ...domain.common.errors import ConfigError
 from ...jobs import manage
 from ...jobs.registry import FLOWS
 from ..deps import admin, get_hub, operator, viewer
+from ..schemas import VIEWER, JobOut, JobRunOut, errors
+from ..validation import Ref, Text
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+MAX_EVERY_SECONDS = 366 * 24 * 3600  # a year: any longer is "manual only" (and the next run must be a date)
+Flow = Text(32, min_length=1)
 
 
 class ScheduleIn(BaseModel):
     """A schedule change; fields left out stay as they are."""
 
-    every_seconds: int | None = Field(None, description=f"seconds between runs (at least {manage.MIN_EVERY_SECONDS})")
+    every_seconds: int | None = Field(None, le=MAX_EVERY_SECONDS,
+                                      description=f"seconds between runs (at least {manage.MIN_EVERY_SECONDS})")
     manual_only: bool = Field(False, description="no schedule: the job runs only when asked")
     enabled: bool | None = Field(None, description="false: the job neither runs on schedule nor when asked")
 
@@ -45,21 +50,22 @@ def _check(flow: str, connection: str | None) -> None:
         raise ConfigError(f"flow {flow!r} runs per connection: give ?connection=NAME or id")
 
 
-@router.get("", dependencies=[Depends(viewer)])
-def list_jobs(request: Request, connection: str | None = None) -> list[dict[str, Any]]:
+@router.get("", dependencies=[Depends(viewer)], response_model=list[JobOut], responses=errors(400, *VIEWER))
+def list_jobs(request: Request, connection: Ref | None = None) -> list[dict[str, Any]]:
     """Every job (or the connection's): schedule, state (waiting, queued, running, disabled), last run."""
     return manage.list_jobs(get_hub(request), connection=connection)
 
 
-@router.post("/{flow}/run", status_code=202, dependencies=[Depends(operator)])
-def run_job(request: Request, flow: str, connection: str | None = None) -> dict[str, Any]:
+@router.post("/{flow}/run", status_code=202, dependencies=[Depends(operator)], response_model=JobRunOut,
+             responses=errors(400, 404, *VIEWER))
+def run_job(request: Request, flow: Flow, connection: Ref | None = None) -> dict[str, Any]:
     """Run the job now: it is due at once and the runtime takes it from there (202 with the job)."""
     _check(flow, connection)
     return manage.request_run(get_hub(request), flow, connection, queue=request.app.state.queue)
 
 
-@router.put("/{flow}", dependencies=[Depends(admin)])
-def set_schedule(request: Request, flow: str, body: ScheduleIn, connection: str | None = None) -> dict[str, Any]:
+@router.put("/{flow}", dependencies=[Depends(admin)], response_model=JobOut, responses=errors(400, 404, *VIEWER))
+def set_schedule(request: Request, flow: Flow, body: ScheduleIn, connection: Ref | None = None) -> dict[str, Any]:
     """Change the job's schedule: every N seconds (next run at most N seconds away), manual only,
     enabled or disabled. Kept across restarts; the defaults never overwrite it."""
     _check(flow, connection)

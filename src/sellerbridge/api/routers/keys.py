@@ -16,9 +16,9 @@ from ...services import api_keys as service
 from ...services.api_keys import ApiKey
 from ...services.orders import jsonable
 from ..deps import admin, get_hub
-from ..schemas import ApiKeyIn
+from ..schemas import VIEWER, ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, errors
 
-router = APIRouter(prefix="/api/api-keys", tags=["api-keys"], dependencies=[Depends(admin)])
+router = APIRouter(prefix="/api/api-keys", tags=["api-keys"], dependencies=[Depends(admin)], responses=errors(*VIEWER))
 
 
 class RevokedKey(BaseModel):
@@ -28,12 +28,12 @@ class RevokedKey(BaseModel):
     revoked_self: bool  # the calling key revoked itself: its next request is a 401
 
 
-@router.get("")
+@router.get("", response_model=list[ApiKeyOut], responses=errors(*VIEWER))
 def list_keys(request: Request) -> list[dict[str, Any]]:
     return [jsonable(k) for k in service.list_keys(get_hub(request))]
 
 
-@router.post("", status_code=201, responses={403: {"description": "view_pii asked by a key without it"}})
+@router.post("", status_code=201, response_model=ApiKeyCreatedOut, responses=errors(400, 409, *VIEWER))
 def create_key(request: Request, body: ApiKeyIn, caller: ApiKey = Depends(admin)) -> dict[str, Any]:
     """A new key; the clear key is in this answer only. Only a key holding view_pii grants view_pii."""
     try:
@@ -44,7 +44,7 @@ def create_key(request: Request, body: ApiKeyIn, caller: ApiKey = Depends(admin)
 
 
 @router.delete("/{key_id}", response_model=RevokedKey,
-               responses={404: {"description": "no such key"}, 409: {"description": "the last active admin key"}})
+               responses=errors(404, 409))
 def revoke_key(request: Request, key_id: int, caller: ApiKey = Depends(admin)) -> RevokedKey:
     """Revoke a key (at once: its next request is a 401). Revoking an already revoked key changes nothing."""
     try:

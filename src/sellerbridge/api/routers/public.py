@@ -16,11 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ...services import oauth
 from ..deps import get_hub
+from ..schemas import HealthOut, errors
 
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["health"])
+@router.get("/healthz", tags=["health"], response_model=HealthOut, responses=errors(413, 422))
 def healthz(request: Request) -> dict[str, Any]:
     """Liveness: the process answers, 200 always. No database, no Redis (that is /readyz): a liveness
     probe that failed with the database would restart every replica at once."""
@@ -34,7 +35,9 @@ def _page(title: str, text: str, status: int) -> HTMLResponse:
                         status_code=status)
 
 
-@router.get("/oauth/callback", tags=["oauth"], response_class=HTMLResponse)
+@router.get("/oauth/callback", tags=["oauth"], response_class=HTMLResponse,
+            responses={400: {"content": {"text/html": {}}, "description": "the authorization failed"},
+                       **errors(413, 422)})
 def oauth_callback(request: Request, state: str = "", spapi_oauth_code: str = "",
                    selling_partner_id: str = "") -> HTMLResponse:
     """Amazon's redirect after the seller's consent (A2): a bound, single-use state; the token's seller
@@ -60,7 +63,8 @@ def oauth_callback(request: Request, state: str = "", spapi_oauth_code: str = ""
     return page
 
 
-@router.get("/setup/{token}", tags=["oauth"])
+@router.get("/setup/{token}", tags=["oauth"], status_code=302, response_class=RedirectResponse,
+            responses={302: {"description": "to Amazon's consent page"}, **errors(400, 413, 422)})
 def setup(request: Request, token: str) -> RedirectResponse:
     """The start and setup links: check it, bind this browser, send it to Amazon's consent page (A2)."""
     try:
