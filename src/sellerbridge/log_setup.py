@@ -24,7 +24,7 @@ from typing import TextIO
 
 from .amazon.transport.calllog import Redactor
 
-__all__ = ["configure_logging"]
+__all__ = ["configure_logging", "scrub_line"]
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET = ("httpx", "httpcore", "urllib3", "spapi", "huey")  # third parties: WARNING even for servers
@@ -32,11 +32,17 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _REDACTOR = Redactor()
 
 
+def scrub_line(text: str) -> str:
+    """``text`` without Amazon's token and secret shapes, signed URL queries or e-mail addresses: the one
+    scrubbing of a log line, here and in the web servers' masking filter (``api/log_masking.py``)."""
+    return _EMAIL.sub("[e-mail]", _REDACTOR.scrub(text))
+
+
 class _Scrubbing(logging.Formatter):
     """The formatted line (message, arguments, traceback) without secrets or e-mail addresses."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return _EMAIL.sub("[e-mail]", _REDACTOR.scrub(super().format(record)))
+        return scrub_line(super().format(record))
 
 
 class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]

@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..log_setup import scrub_line
+
 MASK = "***"
 # Query parameters whose values are secrets: the OAuth callback's, and the usual token/key names.
 SECRET_PARAMETERS = ("state", "spapi_oauth_code", "code", "token", "access_token", "refresh_token",
@@ -26,14 +28,14 @@ SECRET_PATH_PREFIXES = ("/setup/", "/intake/amazon/")
 
 _PATH = re.compile("(" + "|".join(re.escape(p) for p in SECRET_PATH_PREFIXES) + r")[^/?#\s\"']+")
 _QUERY = re.compile(r"([?&;](?:" + "|".join(SECRET_PARAMETERS) + r")=)[^&#\s\"']*", re.IGNORECASE)
-_LWA_TOKEN = re.compile(r"\bAtz[a-z]*(\||%7C)[A-Za-z0-9_\-.%|]+")  # Atza| access, Atzr| refresh, Atz.sprdt| RDT
 
 
 def mask(text: str) -> str:
-    """``text`` with every secret path segment, secret query value and LWA token replaced by ``***``."""
+    """``text`` with every secret path segment and secret query value replaced by ``***``, then scrubbed
+    as every log line is (LWA tokens, client secrets, signed URLs, e-mail addresses: ``log_setup``)."""
     text = _PATH.sub(lambda m: m.group(1) + MASK, text)
     text = _QUERY.sub(lambda m: m.group(1) + MASK, text)
-    return _LWA_TOKEN.sub("Atz" + MASK, text)
+    return scrub_line(text)
 
 
 class SecretMaskingFilter(logging.Filter):

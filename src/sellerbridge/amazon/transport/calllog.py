@@ -49,7 +49,7 @@ SECRET_KEYS = frozenset(k.lower() for k in (
 ))
 URL_KEYS = frozenset({"url"})
 SECRET_PATTERNS = (
-    re.compile(r"Atz(?:a|r|\.sprdt)\|[^\s\"'&,;]+"),  # LWA access/refresh tokens, RDTs
+    re.compile(r"Atz(?:a|r|\.sprdt)(?:\||%7[Cc])[^\s\"'&,;]+"),  # LWA access/refresh tokens, RDTs (also URL-encoded)
     re.compile(r"amzn1\.oa2-cs\.[^\s\"'&,;]+"),  # LWA client secrets
     re.compile(r"(?i)(x-amz-(?:signature|security-token|credential)=)[^&\s\"']+"),
 )
