@@ -23,13 +23,12 @@ from ..db.repositories.order_records import AddressRecord, LineRecord, OrderDeta
 from ..domain.common.errors import ConfigError
 from ..domain.common.inputs import numeric_id
 from ..domain.common.money import Money
-from ..domain.common.pii import ADDRESS_PII_FIELDS, LINE_PII_FIELDS
+from ..domain.common.pii import ADDRESS_PII_FIELDS
 from ..domain.orders.model import OrderStatus
 from . import connections as connection_service
 from . import pii as pii_gate
 
 MASK = "***"  # stands for a PII value the caller may not see (B13)
-PII_ADDRESS_FIELDS = ADDRESS_PII_FIELDS  # the one list (B13): masked here as storage and purge guard it
 
 
 def jsonable(value: Any) -> Any:
@@ -99,7 +98,7 @@ def _address(address: AddressRecord | None, with_pii: bool) -> dict[str, Any] | 
     if address is None:
         return None
     out = jsonable(address)
-    for name in PII_ADDRESS_FIELDS:
+    for name in ADDRESS_PII_FIELDS:  # the one list (B13): masked here as storage and purge guard it
         if not with_pii and out.get(name) is None and address.has_pii:
             out[name] = MASK
     return out
@@ -137,6 +136,5 @@ def _disclosed(detail: OrderDetail | None) -> pii_gate.Disclosure | None:
     """The personal fields an order's detail shows (names of the one list, B13)."""
     if detail is None:
         return None
-    fields = pii_gate.fields_present("address", detail.address, PII_ADDRESS_FIELDS)
-    fields += sorted({name for line in detail.lines for name in pii_gate.fields_present("line", line, LINE_PII_FIELDS)})
-    return pii_gate.Disclosure(detail.order.connection_id, detail.order.amazon_order_id, tuple(fields))
+    return pii_gate.Disclosure(detail.order.connection_id, detail.order.amazon_order_id,
+                               pii_gate.fields_shown(address=detail.address, lines=detail.lines))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from ..db.repositories import pii_access
 from ..db.repositories.pii_access import PiiAccessRecord
 from ..db.stores.pii import DbPiiStore
 from ..db.tables.audit import CHANNELS
+from ..domain.common.pii import ADDRESS_PII_FIELDS, BUYER_PII_FIELDS, LINE_PII_FIELDS
 from ..sync.pii_purge import PurgeCounts, purge
 
 __all__ = ["Disclosure", "Viewer", "api_viewer", "cli_viewer", "count_due", "list_accesses", "read_pii",
@@ -129,6 +130,13 @@ def count_due(hub: Hub, *, retention_days: int | None = None) -> PurgeCounts:
     return purge(store, now=hub.now(), retention_days=days, dry_run=True)
 
 
-def fields_present(prefix: str, record: Any, names: tuple[str, ...]) -> list[str]:
-    """``prefix.name`` for each of ``names`` that has a value in ``record`` (what a view disclosed)."""
+def fields_shown(*, address: Any, lines: Iterable[Any], buyer: Any = None) -> tuple[str, ...]:
+    """The personal fields with a value in what a view shows, as ``buyer.name``, ``address.phone``,
+    ``line.gift_message`` (names of the one list, B13): what its Disclosure records."""
+    line_fields = {name for line in lines for name in _present("line", line, LINE_PII_FIELDS)}
+    return (*_present("buyer", buyer, BUYER_PII_FIELDS), *_present("address", address, ADDRESS_PII_FIELDS),
+            *sorted(line_fields))
+
+
+def _present(prefix: str, record: Any, names: tuple[str, ...]) -> list[str]:
     return [f"{prefix}.{name}" for name in names if record is not None and getattr(record, name, None)]

@@ -14,13 +14,7 @@ from typing import Any
 
 from ..bootstrap import Hub
 from ..domain.common.errors import DomainError
-from ..domain.common.pii import (
-    ADDRESS_PII_FIELDS,
-    BUYER_PII_FIELDS,
-    LINE_PII_FIELDS,
-    redact_address,
-    redact_buyer,
-)
+from ..domain.common.pii import LINE_PII_FIELDS, redact_address, redact_buyer
 from ..domain.orders.filters import DecisionKind, decide
 from ..domain.orders.mapping import MappedOrder, map_order
 from ..domain.orders.model import OrderDraft
@@ -79,9 +73,7 @@ def preview_order(hub: Hub, connection_id: int, amazon_order_id: str, *,
 
 def _fields_shown(draft: OrderDraft) -> tuple[str, ...]:
     """The personal fields of Amazon's order the preview shows (names of the one list, B13)."""
-    lines = {name for line in draft.lines for name in pii_gate.fields_present("line", line, LINE_PII_FIELDS)}
-    return (*pii_gate.fields_present("buyer", draft.buyer, BUYER_PII_FIELDS),
-            *pii_gate.fields_present("address", draft.ship_to, ADDRESS_PII_FIELDS), *sorted(lines))
+    return pii_gate.fields_shown(buyer=draft.buyer, address=draft.ship_to, lines=draft.lines)
 
 
 def _preview(hub: Hub, connection_id: int, amazon_order_id: str, *, show_pii: bool) -> OrderPreview:
