@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from sellerbridge.api.log_masking import mask
+from tests.support.processes import wait_until_serving
 from tests.support.sandbox import free_port
 
 pytestmark = pytest.mark.server
@@ -118,14 +119,7 @@ def test_sellerbridge_web_access_log_masks_the_setup_and_intake_tokens(tmp_path:
                             text=True, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "sellerbridge web did not start"
-                time.sleep(0.2)
+        wait_until_serving(proc, f"{base}/healthz", 60)
         assert httpx.get(f"{base}/setup/secret-setup-token.sig").status_code == 400
         assert httpx.get(f"{base}/oauth/callback?state=secret-state&spapi_oauth_code=secret-code"
                          "&selling_partner_id=A1").status_code == 400

@@ -9,12 +9,12 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.processes import wait_until_serving
 from tests.support.sandbox import free_port
 
 pytestmark = pytest.mark.server
@@ -66,15 +66,7 @@ def test_i4_sandbox_serve_answers_lwa_and_sp_api_on_loopback(tmp_path: Path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/_sandbox/clock", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.2)
+        wait_until_serving(proc, f"{base}/_sandbox/clock", 30)
         seller = json.loads(creds.read_text())["sellers"][0]
         assert seller["region"] == "EU"
         token = httpx.post(f"{base}/auth/o2/token", data={

@@ -222,6 +222,22 @@ def call_counts(stats: dict, seller_ids: set[str] | None = None) -> tuple[int, i
     return total, throttled
 
 
+def wait_until_serving(popen: subprocess.Popen, url: str, timeout: float) -> None:
+    """Until ``url`` answers over HTTP; AssertionError if the process exits first (with its stderr, when
+    piped) or ``timeout`` real seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if popen.poll() is not None:
+                err = popen.stderr.read() if popen.stderr else ""
+                raise AssertionError(f"{popen.args[:4]} exited ({popen.returncode}) before serving:\n{err}") from None
+            assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
+            time.sleep(0.2)
+
+
 def wait_for(predicate, timeout: float, every: float = 1.0):
     """Call ``predicate`` until it returns a truthy value (returned) or ``timeout`` real seconds pass (None)."""
     deadline = time.monotonic() + timeout
