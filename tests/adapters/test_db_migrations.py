@@ -16,7 +16,7 @@ from sellerbridge.db.tables import metadata
 SRC = Path(__file__).resolve().parents[2] / "src" / "sellerbridge"
 
 
-HEAD = "0007"  # the newest revision in db/migrations/versions: bump with every new migration
+HEAD = "0012"  # the newest revision in db/migrations/versions: bump with every new migration
 
 
 def schema_differences(engine, target: MetaData = metadata) -> list:

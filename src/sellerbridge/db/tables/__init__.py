@@ -15,6 +15,13 @@ from .jobs import jobs
 from .ops import connection_marks, error_log, outbox, pending_fetches, sp_api_calls, sync_runs, watermarks
 from .orders import customers, order_addresses, order_lines, orders
 from .security import intake_tallies, oauth_states, order_change_subscriptions, pending_authorizations
+from .shipments import (
+    line_cancellations,
+    shipment_package_items,
+    shipment_packages,
+    shipments,
+    stock_movements,
+)
 
 __all__ = [
     "api_keys",
@@ -28,6 +35,7 @@ __all__ = [
     "intake_tallies",
     "items",
     "jobs",
+    "line_cancellations",
     "metadata",
     "oauth_states",
     "order_addresses",
@@ -42,8 +50,12 @@ __all__ = [
     "ship_method_rules",
     "ship_methods",
     "ship_rates",
+    "shipment_package_items",
+    "shipment_packages",
+    "shipments",
     "sp_api_calls",
     "stock",
+    "stock_movements",
     "sync_runs",
     "warehouses",
     "watermarks",

@@ -108,6 +108,7 @@ orders = Table(
     Column("programs", Json, nullable=True),  # Amazon's programs, lower case
     Column("handling", String(16), nullable=False, server_default="parcel"),
     Column("ship_not_before", UtcDateTime, nullable=True),
+    Column("late_flagged_at", UtcDateTime, nullable=True),  # nearing latestShipDate, nothing shipped (issue 10)
     Column("pii_purged_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

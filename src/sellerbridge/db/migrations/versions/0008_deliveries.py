@@ -1,0 +1,23 @@
+"""Deliveries to the warehouse: receivers, deliveries, attempts (issue 10, B14, B13).
+
+Reserved; filled in by the deliveries work.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,95 @@
+"""Deliveries to the warehouse and files from it: the values and ports (B14, C1; implemented in ``channels/``).
+
+One :class:`Transport` per receiver kind.
+
+A receiver is a place a connection's messages go (a webhook URL, a local directory, an SFTP directory).
+The delivery flow (``sync/deliveries.py``) hands a transport a batch of :class:`Message` and keeps the
+:class:`Attempt` it answers, every one (saleor's payload -> delivery -> attempts). A webhook's 2xx is the
+receiver's acknowledgement; a file is acknowledged later (an ``.ack`` file next to it, or the API), which
+:meth:`FileTransport.acknowledged` reports. Transports never raise for the receiver's failures (down,
+500, timeout, refused login): those are attempts with ``ok=False``; only a bug raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ReceiverKind(StrEnum):
+    WEBHOOK = "webhook"
+    LOCAL_DIR = "local_dir"
+    SFTP = "sftp"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverSpec:
+    """A receiver as a transport needs it: its settings and its secrets, decrypted (never logged)."""
+
+    id: int
+    connection_id: int
+    kind: ReceiverKind
+    name: str
+    config: Mapping[str, Any]  # url | directory | host, port, username, directory, host_key, inbox ...
+    secrets: Mapping[str, Any] = field(default_factory=dict, repr=False)  # webhook secrets, SFTP password/key
+    file_format: str = "json"  # json | csv: for files
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to a receiver: a document of the versioned warehouse schema (docs/schemas/)."""
+
+    delivery_id: int
+    message_id: str  # stable across attempts: the receiver's idempotency key
+    topic: str  # order.created | order.updated | order.cancelled ...
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one try to deliver a batch gave (every attempt is kept: status, duration, excerpt)."""
+
+    ok: bool  # the receiver took it: a 2xx, or the file is in place
+    acknowledged: bool  # and acknowledged it: a webhook's 2xx; a file waits for its ack
+    duration_ms: int
+    excerpt: str  # the answer's first bytes, the file's name, or the error, redacted
+    status: int | None = None  # HTTP status; None for files or no answer
+    retry_after: float | None = None  # seconds the receiver asked us to wait (429/503 Retry-After)
+    batch_name: str | None = None  # the file written (file drop): its ack names it
+
+
+class Transport(Protocol):
+    """Delivers a batch to one kind of receiver."""
+
+    def send(self, receiver: ReceiverSpec, messages: Sequence[Message]) -> Attempt: ...
+
+
+class FileTransport(Transport, Protocol):
+    """A transport whose receiver acknowledges later, by an acknowledgement file."""
+
+    def acknowledged(self, receiver: ReceiverSpec, batch_names: Sequence[str]) -> list[str]:
+        """Of ``batch_names`` (files written before), those whose acknowledgement is there now."""
+
+
+class Inbox(Protocol):
+    """Files the warehouse leaves for the hub (``channels/inbox.py``: a local directory or SFTP)."""
+
+    def pending(self) -> list[str]:
+        """Names of the complete files waiting, oldest name first."""
+
+    def read(self, name: str) -> bytes: ...
+
+    def done(self, name: str, *, ok: bool, report: str = "") -> None:
+        """Move the file out of the way: to ``processed/``, or to ``failed/`` with ``report`` beside it."""
+
+
+class Receivers(Protocol):
+    """One connection's receivers, as the delivery and inbox flows read them (``db/``)."""
+
+    def active(self) -> list[ReceiverSpec]:
+        """Receivers not paused, with their secrets."""
+
+    def inboxes(self) -> list[ReceiverSpec]:
+        """File receivers that also have an inbox (``config["inbox"]``: the directory the warehouse writes to)."""

@@ -1,0 +1,36 @@
+"""Shipments in (C1): what the inbox flow and the front ends hand to the shipment intake.
+
+The intake (``db`` store + ``domain/shipments`` rules) checks every row against the connection's orders:
+an unknown or cancelled order, a quantity above what is left to ship, a bad date or tracking number is
+refused with its line number and lands in the error log; the valid rows are taken (nothing is lost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    """One refused row of a file (or item of a request): where, and why, for a person."""
+
+    line: int  # 1-based line number in the file, the header being line 1; 0: the file as a whole
+    message: str
+    field: str | None = None
+    code: str = "invalid"  # unknown_order | order_cancelled | over_quantity | bad_date | bad_tracking ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    accepted: int  # shipments stored now
+    duplicates: int = 0  # already stored (the same idempotency key and body)
+    held: int = 0  # stored, but held for a person (e.g. a tracking number not valid for its carrier)
+    errors: tuple[LineError, ...] = field(default_factory=tuple)
+
+
+class ShipmentIntake(Protocol):
+    """One connection's shipment intake."""
+
+    def import_file(self, content: bytes, *, file_name: str, source: str = "inbox") -> ImportOutcome:
+        """A CSV of shipments (the connection's column mapping, or the documented default)."""
