@@ -8,6 +8,7 @@ refused with its line number and lands in the error log; the valid rows are take
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -27,6 +28,26 @@ class ImportOutcome:
     duplicates: int = 0  # already stored (the same idempotency key and body)
     held: int = 0  # stored, but held for a person (e.g. a tracking number not valid for its carrier)
     errors: tuple[LineError, ...] = field(default_factory=tuple)
+    encoding: str = "utf-8"  # utf-8 | utf-8-sig | cp1252: the fallback for a file that is not UTF-8 (said)
+    shipment_ids: tuple[int, ...] = ()  # stored now or before (duplicates), in the file's order
+
+
+@dataclass(frozen=True, slots=True)
+class LateOrder:
+    """An order the late-shipment rule flagged (``domain/shipments/deadlines.py``): no buyer data."""
+
+    connection_id: int
+    amazon_order_id: str
+    latest_ship_date: datetime
+    state: str  # at_risk | past_due
+
+
+class ShipDeadlineStore(Protocol):
+    """The hub's orders nearing their latest ship date (flow ``ship_deadlines``)."""
+
+    def flag(self, *, now: datetime, margin: timedelta, limit: int) -> list[LateOrder]:
+        """Up to ``limit`` orders at risk or past due not flagged yet: ``late_flagged_at`` set and an error-log
+        row (kind ``late_shipment``) written for each, in one transaction."""
 
 
 class ShipmentIntake(Protocol):
