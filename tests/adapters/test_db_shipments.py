@@ -47,7 +47,7 @@ MALFORMED = (
     f'S6;{C};SB-002;1;"Speedy 🚀 Couriers";;SPEEDY123456;2026-03-01\r\n'  # 8: stored, with line 9
     f'S6;{C};SB-003;2;"Speedy 🚀 Couriers";;SPEEDY123456;2026-03-01\r\n'  # 9
     f"S7;{A};SB-003;1;UPS;;1Z999AA10123456785;2026-03-01T11:30:00Z\r\n"  # 10: stored, held (check digit)
-).encode("utf-8")
+).encode()
 
 
 def stored(db_store: Store, connection_id: int) -> list[tuple]:
