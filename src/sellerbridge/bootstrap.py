@@ -35,11 +35,14 @@ from .db.stores.orders import DbOrderStore, load_order_settings
 from .db.stores.pii import DbPiiStore
 from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
+from .db.stores.ship_deadlines import DbShipDeadlines
+from .db.stores.shipment_intake import DbShipmentIntake
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
 from .domain.ports.runs import ConnectionInfo, RunPorts
 from .settings import Settings
 
+SHIPMENT_CONFIRM_FLOW = "shipment_confirm"  # the confirmation flow (sync/shipment_confirm.py) that sends packages
 SHARERS_TTL_SECONDS = 60.0  # real seconds: a connection added or disabled counts within a minute
 
 
@@ -183,7 +186,8 @@ class HubFlowContext:
                          transit_allowance=timedelta(days=hub.settings.pii_transit_allowance_days))
         if connection_id is None:
             return RunPorts(None, None, None, None, None, None, None, pii,
-                            retention=DbRetentionStore(hub.store, hub.settings.retention_policy()))
+                            retention=DbRetentionStore(hub.store, hub.settings.retention_policy()),
+                            deadlines=DbShipDeadlines(hub.store))
         with hub.store.uow(read_only=True) as session:
             record = connections.require_connection(session, connection_id)
         check_runnable(record, hub.now())
@@ -196,7 +200,14 @@ class HubFlowContext:
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
             documents=DbDocumentStore(hub.store, connection_id),
             fetches=DbPendingFetches(hub.store, connection_id),
-            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii)
+            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
+            shipments=self.shipment_intake(connection_id))
+
+    def shipment_intake(self, connection_id: int) -> DbShipmentIntake:
+        """The connection's shipment intake (C1): what it stores with a queued package asks for the
+        connection's ``shipment_confirm`` run (the confirmation flow sends it to Amazon)."""
+        return DbShipmentIntake(self.hub.store, connection_id, now=self.hub.now,
+                                on_queued=lambda: self.ask(SHIPMENT_CONFIRM_FLOW, connection_id))
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         return calllog.run_scope(run_id)

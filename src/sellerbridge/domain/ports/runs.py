@@ -20,6 +20,7 @@ from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
 from .retention import RetentionStore
+from .shipments import ShipDeadlineStore, ShipmentIntake
 
 # The key of a failed run's state that keeps it open to be continued by the next run of its flow
 # (``Flow.resume_failed``): written by the recorder, read by the run log and by "run now".
@@ -134,6 +135,8 @@ class RunPorts:
     marks: ConnectionMarks | None
     pii: PiiStore | None
     retention: RetentionStore | None = None  # hub-wide runs only (sync/retention.py)
+    shipments: ShipmentIntake | None = None  # the connection's shipment intake (C1: the inbox flow)
+    deadlines: ShipDeadlineStore | None = None  # hub-wide runs only (sync/ship_deadlines.py)
 
 
 class FlowContext(Protocol):
