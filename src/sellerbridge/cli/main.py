@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import apikey, connection, demo, errors, jobs, orders, pii, runs, runtime, sandbox, sync
+from . import apikey, connection, demo, errors, jobs, orders, pii, runs, runtime, sandbox, shipments, sync
 from . import serve as web
 from .context import HubGroup
 
@@ -18,6 +18,7 @@ app.add_typer(connection.app, name="connection")
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
 app.add_typer(errors.app, name="errors")
+app.add_typer(shipments.app, name="shipments")
 app.add_typer(apikey.app, name="api-key")
 app.command("web")(web.web)
 app.add_typer(pii.app, name="pii")

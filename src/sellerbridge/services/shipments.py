@@ -4,7 +4,7 @@ Every entry goes through the connection's intake (``db/stores/shipment_intake.py
 order, stored once per idempotency key, a refusal in the error log. What this module adds is the front
 ends' words: a connection by id or name, JSON-ready answers, and the errors they map to a status:
 
-- :class:`ShipmentRefused` (422 / exit 4): the shipment broke a rule; its reasons per field and the error
+- :class:`ShipmentRefused` (422 / exit 1): the shipment broke a rule; its reasons per field and the error
   log row's id;
 - ``Conflict`` (409 / exit 2): the idempotency key was used before for another shipment;
 - ``ConfigError`` (400 / exit 2): a bad mapping, an unreadable upload, a package that cannot be retried.
