@@ -31,11 +31,12 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..bootstrap import Hub
-from ..db.repositories import intake_guard
+from ..db.repositories import intake_guard, ship_deadlines
 from ..db.repositories import metrics as sql
 from ..db.repositories.metrics import LATENCY_BUCKETS, Totals
 from ..db.repositories.sync_runs import FINISHED
 from ..db.tables.connections import CONNECTION_STATUSES
+from ..domain.shipments.deadlines import LATE_MARGIN, LateState
 from .prometheus_text import Family, render
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class HubMetrics:
             conns = sql.connections_by_status(session)
             waiting = sql.waiting_fetches(session)
             refused = intake_guard.refusal_totals(session)
+            late = ship_deadlines.late_counts(session, now=now, margin=LATE_MARGIN)
         families = [*_run_families(runs), *_call_families(calls), _latency_family(latency),
                     _labelled("errors_open", "gauge", "Error-log entries open (not resolved or dismissed), "
                               "by kind (H1).", "kind", errors)]
@@ -75,11 +77,26 @@ class HubMetrics:
         families.append(_labelled("intake_refused_total", "counter", "ORDER_CHANGE notifications the intake "
                                   "ignored, by reason: rate_limited, foreign_subscription, foreign_application "
                                   "(issue 9).", "reason", refused))
+        families.extend(_late_families(late))
         return families
 
     def exposition(self, *, queue_depth: Callable[[], int] | None = None) -> str:
         """The scrape: Prometheus text format 0.0.4."""
         return render(self.families(queue_depth=queue_depth))
+
+
+def _late_families(late: dict[tuple[str, str], int]) -> list[Family]:
+    """Orders nearing or past their latest ship date with nothing shipped, per connection (C2: Amazon measures
+    late shipment; ``domain/shipments/deadlines.py``). Every connection with such an order has a sample."""
+    hours = int(LATE_MARGIN.total_seconds() // 3600)
+    risk = Family(PREFIX + "orders_late_risk", f"Orders with nothing shipped whose latest ship date is within "
+                  f"{hours} h, by connection (C2).", "gauge")
+    past = Family(PREFIX + "orders_past_due", "Orders with nothing shipped whose latest ship date has passed, "
+                  "by connection (C2).", "gauge")
+    for name in sorted({name for name, _ in late}):
+        risk.add(late.get((name, LateState.AT_RISK.value), 0), {"connection": name})
+        past.add(late.get((name, LateState.PAST_DUE.value), 0), {"connection": name})
+    return [risk, past]
 
 
 def _queue_depth(queue_depth: Callable[[], int] | None) -> int | None:
