@@ -14,7 +14,7 @@ from sellerbridge.db.repositories import error_log, orders, ship_deadlines
 from sellerbridge.db.repositories import shipments as repo
 from sellerbridge.db.store import Store
 from sellerbridge.db.stores.ship_deadlines import DbShipDeadlines
-from sellerbridge.db.stores.shipment_intake import DbShipmentIntake, PackageNotRetryable
+from sellerbridge.db.stores.shipment_intake import DbShipmentIntake, NotReprocessable, PackageNotRetryable
 from sellerbridge.db.tables import orders as orders_table
 from sellerbridge.db.tables import shipment_packages
 from sellerbridge.domain.orders.model import OrderStatus
@@ -157,3 +157,30 @@ def test_c2_late_orders_are_flagged_once_with_an_error_row_and_counted(db_store,
     intake.submit(shipment("ship-a"), source="api")  # A ships: no longer at risk
     with db_store.uow(read_only=True) as s:
         assert ship_deadlines.late_counts(s, now=NOW, margin=timedelta(hours=12)) == {("us-main", "past_due"): 1}
+
+
+def test_h1_a_refused_shipment_is_reprocessed_from_the_error_log_once_its_order_exists(db_store, intake):
+    early = (f"shipment_id,amazon_order_id,sku,quantity,carrier,tracking_number,ship_date\n"
+             f"E1,111-0000009-0000009,SB-001,1,UPS,1Z999AA10123456784,2026-03-01\n"
+             f"E2,{A},SB-001,1,UPS,1Z999AA10123456784,not-a-date\n")
+    outcome = intake.import_file(early.encode(), file_name="early.csv")
+    assert {e.line: e.code for e in outcome.errors} == {2: "unknown_order", 3: "bad_date"}
+    refused = intake.submit(replace(shipment("rest-early"), amazon_order_id="111-0000009-0000009"), source="api")
+    assert refused.status == "refused"
+    with db_store.uow() as s:  # the order arrives from Amazon
+        orders.insert_order(s, db_store.box, connection_id=intake.connection_id, draft=draft("111-0000009-0000009"))
+        csv_error = error_log.find_error(s, intake.connection_id, "shipment", "early.csv:2")
+        rest_error = error_log.find_error(s, intake.connection_id, "shipment", "rest-early")
+        bad_row = error_log.find_error(s, intake.connection_id, "shipment", "early.csv:3")
+    with db_store.uow(read_only=True) as s:
+        payloads = {e.key: error_log.get_error(s, e.id, box=db_store.box).payload
+                    for e in (csv_error, rest_error, bad_row)}
+    from_csv = intake.reprocess(csv_error.key, payloads[csv_error.key])
+    from_rest = intake.reprocess(rest_error.key, payloads[rest_error.key])
+    assert (from_csv.status, from_rest.status) == ("created", "created")  # one unit each of the line's 2
+    with pytest.raises(NotReprocessable, match="correct the file"):
+        intake.reprocess(bad_row.key, payloads[bad_row.key])
+    with db_store.uow(read_only=True) as s:
+        assert error_log.find_error(s, intake.connection_id, "shipment", "early.csv:2").status == "resolved"
+        assert error_log.find_error(s, intake.connection_id, "shipment", "rest-early").status == "resolved"
+    assert intake.reprocess(csv_error.key, payloads[csv_error.key]).status == "replay"

@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.conftest import h
 from tests.flows.support import World
+from tests.support.flows import sync_orders
 from tests.support.shipments import confirm_asked, confirm_job, stored_orders
 
 UPS = ("1Z999AA10123456784", "1Z12345E6605272234")
@@ -147,3 +148,27 @@ def test_c1_shipments_are_listed_filtered_and_shown(bare_api, world, orders):
     assert bare_api.get("/api/shipments/999999", headers=viewer).status_code == 404
     assert bare_api.get("/api/shipments", params={"status": "nope"}, headers=viewer).status_code == 400
     assert bare_api.get("/api/shipments", params={"connection": "nope"}, headers=viewer).status_code == 400
+
+
+def test_h1_a_refused_shipment_is_reprocessed_once_its_order_is_imported(bare_api, world, orders):
+    [early] = world.create_orders(1, status="Unshipped", fba=False)  # on Amazon, not yet in the hub
+    line = world.amazon_orders()[early]["lines"][0]
+    payload = {**body(world, orders[0]), "amazon_order_id": early}
+    payload["packages"][0]["items"] = [{"order_item_id": line["order_item_id"], "quantity": 1}]
+    r = post(bare_api, payload, key="early-1")
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "unknown_order"
+    error_id = r.json()["error_id"]
+    url = f"/api/shipments/errors/{error_id}/reprocess"
+    again = bare_api.post(url, headers=h(bare_api, "operator"))
+    assert again.status_code == 422 and again.json()["detail"][0]["type"] == "unknown_order"
+    assert bare_api.post(url, headers=h(bare_api, "viewer")).status_code == 403
+
+    world.past_search_lag()
+    sync_orders(world.hub, world.connection_id)  # the order arrives
+    done = bare_api.post(url, headers=h(bare_api, "operator"))
+    assert done.status_code == 200, done.text
+    assert (done.json()["idempotency_key"], done.json()["amazon_order_id"]) == ("early-1", early)
+    error = bare_api.get(f"/api/errors/{error_id}", headers=h(bare_api, "viewer")).json()
+    assert error["status"] == "resolved"
+    assert bare_api.post(url, headers=h(bare_api, "operator")).json()["id"] == done.json()["id"]  # a replay
+    assert bare_api.post("/api/shipments/errors/999999/reprocess", headers=h(bare_api, "operator")).status_code == 404

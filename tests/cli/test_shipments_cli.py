@@ -102,3 +102,22 @@ def test_c2_shipments_list_show_and_retry_a_held_package(cli, world, orders):
     assert fixed.exit_code == 0 and json.loads(fixed.output)["status"] == "queued"
     assert cli("shipments", "retry", str(package_id)).exit_code == 2
     assert cli("shipments", "list", "--status", "bogus").exit_code == 2
+
+
+def test_h1_shipments_reprocess_posts_a_refused_shipment_again(cli, world, orders):
+    from tests.support.flows import sync_orders
+
+    [early] = world.create_orders(1, status="Unshipped", fba=False)
+    line = world.amazon_orders()[early]["lines"][0]
+    args = ("shipments", "add", "-c", str(world.connection_id), "--order", early, "--key", "early",
+            "--carrier", "UPS", "--tracking", UPS, "--item", f"{line['order_item_id']}=1")
+    refused = cli(*args)
+    assert refused.exit_code == 1 and "unknown_order" in refused.output
+    [error_id] = [r[0] for r in world.rows("SELECT id FROM error_log WHERE kind = 'shipment' AND key = 'early'")]
+    assert cli("shipments", "reprocess", str(error_id)).exit_code == 1
+    world.past_search_lag()
+    sync_orders(world.hub, world.connection_id)
+    done = cli("shipments", "reprocess", str(error_id), "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["amazon_order_id"] == early
+    assert cli("shipments", "reprocess", "999999").exit_code == 3

@@ -1,7 +1,8 @@
 """``sellerbridge shipments add|import|list|show|retry`` (C1, C2, H1, I1).
 
 ``add`` posts one shipment as the REST API does (its ``--key`` is the idempotency key); ``import`` reads a
-CSV (``--mapping``: JSON text or a file of it). Exit codes: 0 stored (or already stored); 1 refused (the
+CSV (``--mapping``: JSON text or a file of it); ``reprocess`` posts a refused shipment again from its
+error-log copy. Exit codes: 0 stored (or already stored); 1 refused (the
 reasons on stderr, the error in the error log); 2 a key reused for another shipment, a bad option;
 3 not found; 4 a file with refused lines (the valid ones are stored).
 """
@@ -122,6 +123,24 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
             console.print(table)
     if out["errors"]:
         raise typer.Exit(context.EXIT_PARTIAL)
+
+
+@app.command("reprocess")
+@handles_errors
+def reprocess(error_id: int = id_argument("error"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """H1: a refused shipment posted again from the error log (e.g. once its order is imported); exit 1 if
+    it is refused again."""
+    with context.hub() as hub:
+        try:
+            data = service.reprocess(hub, error_id)
+        except service.ShipmentRefused as refused:
+            for reason in refused.refusals:
+                err_console.print(f"refused ({reason.code}): {reason.message}", highlight=False, markup=False)
+            fail(f"error {error_id}: refused again")
+    if as_json:
+        print_json(data)
+        return
+    _print_shipment(data, "stored")
 
 
 @app.command("list")

@@ -23,14 +23,21 @@ from email.policy import default as email_policy
 from typing import Any
 
 from ..bootstrap import Hub
+from ..db.repositories import error_log
 from ..db.repositories import shipments as repo
 from ..db.repositories.shipments import PackageRecord, ShipmentRecord
-from ..db.stores.shipment_intake import DbShipmentIntake, PackageNotRetryable, SubmitOutcome
+from ..db.stores.shipment_intake import (
+    ERROR_KIND,
+    DbShipmentIntake,
+    NotReprocessable,
+    PackageNotRetryable,
+    SubmitOutcome,
+)
 from ..domain.common import inputs
 from ..domain.common.errors import ConfigError, Conflict
 from ..domain.ports.shipments import ImportOutcome
 from ..domain.shipments.csv_import import CsvMapping
-from ..domain.shipments.model import ItemDraft, PackageDraft, ShipmentDraft
+from ..domain.shipments.model import ShipmentDraft, draft_from_body
 from ..domain.shipments.tracking import normalise
 from . import connections as connection_service
 from .orders import jsonable
@@ -67,12 +74,7 @@ def intake(hub: Hub, connection: int | str) -> DbShipmentIntake:
 def draft_of(*, amazon_order_id: str, idempotency_key: str, ship_date: datetime,
              packages: list[dict[str, Any]]) -> ShipmentDraft:
     """A draft from JSON-like values (REST body, CLI options)."""
-    return ShipmentDraft(
-        amazon_order_id=amazon_order_id.strip(), idempotency_key=idempotency_key.strip(), ship_date=ship_date,
-        packages=tuple(PackageDraft(
-            carrier=p["carrier"], tracking_number=p["tracking_number"], ship_method=p.get("ship_method"),
-            items=tuple(ItemDraft(int(i["quantity"]), order_item_id=i.get("order_item_id"), sku=i.get("sku"))
-                        for i in p.get("items") or ())) for p in packages))
+    return draft_from_body({"amazon_order_id": amazon_order_id, "packages": packages}, idempotency_key, ship_date)
 
 
 def submit(hub: Hub, connection: int | str, draft: ShipmentDraft, *, source: str = "api",
@@ -177,6 +179,28 @@ def list_shipments(hub: Hub, *, connection: int | str | None = None, order: str 
                                            amazon_order_id=order.strip() if order else None, status=status,
                                            limit=limit, offset=offset)
     return {"items": [shipment_answer(s) for s in items], "total": total, "limit": limit, "offset": offset}
+
+
+def reprocess(hub: Hub, error_id: int) -> dict[str, Any]:
+    """H1: a refused shipment posted again from its error-log copy, e.g. once its order is imported: the
+    stored shipment (the error resolved), ShipmentRefused (the error updated), or ConfigError."""
+    with hub.store.uow(read_only=True) as session:
+        record = error_log.get_error(session, error_id, box=hub.store.box)
+    if record is None:
+        raise LookupError(f"error {error_id} not found")
+    if record.kind != ERROR_KIND or record.status == "dismissed":
+        raise ConfigError(f"error {error_id} is not a refused shipment ({record.kind} {record.status})")
+    try:
+        outcome = hub.flow_context().shipment_intake(record.connection_id).reprocess(record.key, record.payload)
+    except NotReprocessable as exc:
+        raise ConfigError(f"error {error_id}: {exc}") from None
+    if outcome.status == "refused":
+        raise ShipmentRefused(outcome)
+    if outcome.status == "conflict":
+        raise Conflict(f"error {error_id}: its idempotency key was used for another shipment "
+                       f"(shipment {outcome.shipment_id})")
+    assert outcome.shipment_id is not None
+    return show(hub, outcome.shipment_id)
 
 
 def retry_package(hub: Hub, package_id: int, *, tracking_number: str | None = None,

@@ -65,6 +65,18 @@ async def import_csv(request: Request, connection: Ref, mapping: Text(4000) | No
                               mapping=mapping, source="csv", created_by=key.name)
 
 
+@router.post("/errors/{error_id}/reprocess", dependencies=[Depends(operator)], response_model=ShipmentOut,
+             responses={**errors(400, 404, 409, *VIEWER),
+                        422: {"model": RefusedOut, "description": "refused again (the error is updated)"}})
+def reprocess_error(request: Request, error_id: Id) -> Any:
+    """H1: a refused shipment (error kind ``shipment``) posted again from its error-log copy, e.g. once its
+    order is imported; the error is resolved when it is stored."""
+    try:
+        return service.reprocess(get_hub(request), error_id)
+    except service.ShipmentRefused as refused:
+        return JSONResponse({"detail": refused.detail(), "error_id": refused.error_id}, status_code=422)
+
+
 @router.get("", dependencies=[Depends(viewer)], response_model=ShipmentPageOut, responses=errors(400, *VIEWER))
 def list_shipments(request: Request, connection: Ref | None = None,
                    order: Text(32) | None = None,  # type: ignore[valid-type]

@@ -23,8 +23,8 @@ from typing import Any
 
 from ...domain.ports.shipments import ImportOutcome, LineError
 from ...domain.shipments.carriers import carrier_code
-from ...domain.shipments.csv_import import CsvMapping, CsvShipment, parse_csv
-from ...domain.shipments.model import Refusal, ShipmentDraft, ShipmentPlan, plan_shipment
+from ...domain.shipments.csv_import import CsvMapping, CsvShipment, parse_csv, shipment_of_rows
+from ...domain.shipments.model import Refusal, ShipmentDraft, ShipmentPlan, draft_from_body, plan_shipment
 from ...domain.shipments.tracking import check_tracking
 from ..repositories import error_log
 from ..repositories import shipments as repo
@@ -50,6 +50,10 @@ class PackageNotRetryable(ValueError):
     """The package is not held or failed (nothing for a person to retry), or its correction is refused."""
 
 
+class NotReprocessable(ValueError):
+    """The error's stored copy cannot be posted again as it is (a row of a malformed file)."""
+
+
 class DbShipmentIntake:
     def __init__(self, store: Store, connection_id: int, *, now: Callable[[], datetime],
                  on_queued: Callable[[], None] | None = None, mapping: CsvMapping | None = None,
@@ -73,7 +77,10 @@ class DbShipmentIntake:
         with self._store.uow() as session:
             existing = repo.find_by_key(session, self.connection_id, draft.idempotency_key)
             if existing is not None:
-                return _known(existing, fingerprint)
+                known = _known(existing, fingerprint)
+                if known.status == "replay" and error_key is not None:  # a refused copy went through since
+                    error_log.resolve_key(session, self.connection_id, ERROR_KIND, error_key, now=now)
+                return known
             order = repo.order_snapshot(session, self.connection_id, draft.amazon_order_id.strip())
             plan = plan_shipment(draft, order, now=now, carriers=self._carriers)
             if not isinstance(plan, ShipmentPlan):
@@ -126,7 +133,7 @@ class DbShipmentIntake:
         accepted = duplicates = held = queued = 0
         ids: list[int] = []
         for shipment in parsed.shipments:
-            outcome = self._submit_rows(shipment, file_name, source, created_by)
+            outcome = self._submit_rows(shipment, file_name, source, created_by, mapping)
             if outcome.status == "created":
                 accepted, held, queued = accepted + 1, held + outcome.held, queued + outcome.queued
             elif outcome.status == "replay":
@@ -140,13 +147,18 @@ class DbShipmentIntake:
         return ImportOutcome(accepted=accepted, duplicates=duplicates, held=held, errors=tuple(errors),
                              encoding=parsed.encoding, shipment_ids=tuple(ids))
 
-    def _submit_rows(self, shipment: CsvShipment, file_name: str, source: str,
-                     created_by: str | None) -> SubmitOutcome:
+    def _mapping_of(self, mapping: CsvMapping | None) -> CsvMapping:
+        return mapping or self._mapping
+
+    def _submit_rows(self, shipment: CsvShipment, file_name: str, source: str, created_by: str | None,
+                     mapping: CsvMapping | None = None) -> SubmitOutcome:
         first = shipment.lines[0]
         outcome = self.submit(shipment.draft, source=source if source in ("csv", "inbox", "cli", "api") else "csv",
                               created_by=created_by or file_name[:128], error_key=f"{file_name}:{first}",
                               where=f"{file_name} lines {', '.join(map(str, shipment.lines))}",
-                              payload={"file": file_name, "lines": list(shipment.lines), "rows": list(shipment.rows)},
+                              payload={"file": file_name, "key": shipment.draft.idempotency_key,
+                                       "date_order": self._mapping_of(mapping).date_order,
+                                       "lines": list(shipment.lines), "rows": list(shipment.rows)},
                               notify=False)
         if outcome.status == "conflict":
             with self._store.uow() as session:
@@ -157,6 +169,29 @@ class DbShipmentIntake:
                     where=f"{file_name} line {first}", payload={"file": file_name, "rows": list(shipment.rows)},
                     now=self._now())
         return outcome
+
+    # --- a refusal reprocessed -------------------------------------------------------------------------
+
+    def reprocess(self, error_key: str, payload: Any) -> SubmitOutcome:
+        """A refused shipment again from the error log's copy (the order may be imported now, a line
+        cancelled by then...): stored, refused again (the error updated), or already stored (resolved)."""
+        try:
+            if isinstance(payload, dict) and isinstance(payload.get("rows"), list):
+                rows = list(zip(payload["lines"], payload["rows"], strict=True))
+                shipment, problem = shipment_of_rows(str(payload["key"]), rows,
+                                                     CsvMapping(date_order=payload.get("date_order")))
+                if shipment is None:
+                    raise NotReprocessable(problem or "the rows do not make a shipment")
+                return self.submit(shipment.draft, source="csv", error_key=error_key, payload=payload,
+                                   where=f"{payload.get('file')} lines {', '.join(map(str, shipment.lines))}")
+            if isinstance(payload, dict) and isinstance(payload.get("packages"), list):
+                draft = draft_from_body(payload, str(payload["idempotency_key"]),
+                                        datetime.fromisoformat(str(payload["ship_date"])))
+                return self.submit(draft, source="api", error_key=error_key, payload=payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise NotReprocessable(f"the stored copy is not a shipment: {exc}") from None
+        raise NotReprocessable("this row could not be read as a shipment (its file was malformed there): "
+                               "correct the file and import it again")
 
     # --- a person's correction --------------------------------------------------------------------------
 

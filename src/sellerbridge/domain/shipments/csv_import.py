@@ -185,7 +185,7 @@ def parse_csv(content: bytes, mapping: CsvMapping | None = None) -> ParsedCsv:
                                     "has an error", code="shipment_refused")
                           for line, _ in rows if line != bad_groups[key] and not _has_error(errors, line))
             continue
-        shipment, problem = _shipment(key, rows, mapping)
+        shipment, problem = shipment_of_rows(key, rows, mapping)
         if shipment is None:
             errors.extend(LineError(line, problem or "refused", code="inconsistent_shipment") for line, _ in rows)
         else:
@@ -246,8 +246,10 @@ def _row_problem(values: dict[str, str], line: int, width: int, header_width: in
     return None
 
 
-def _shipment(key: str, rows: list[tuple[int, dict[str, str]]],
-              mapping: CsvMapping) -> tuple[CsvShipment | None, str | None]:
+def shipment_of_rows(key: str, rows: list[tuple[int, dict[str, str]]],
+                     mapping: CsvMapping) -> tuple[CsvShipment | None, str | None]:
+    """One shipment of rows already read (their line and values by our column names), or why not: the
+    file's grouping, and a refused shipment reprocessed from the error log's copy of its rows."""
     first = rows[0][1]
     orders = {values["amazon_order_id"] for _, values in rows}
     dates = {parse_ship_date(values["ship_date"], mapping.date_order) for _, values in rows}

@@ -28,6 +28,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from .carriers import carrier_code
 from .tracking import MAX_LENGTH, check_tracking, normalise
@@ -83,6 +84,19 @@ class ShipmentDraft:
                          for p in self.packages],
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def draft_from_body(body: dict[str, Any], idempotency_key: str, ship_date: datetime) -> ShipmentDraft:
+    """A draft from a JSON body's packages (REST, the CLI's file, the error log's copy of a request);
+    KeyError/TypeError/ValueError for a body that has not that shape."""
+    return ShipmentDraft(
+        amazon_order_id=str(body["amazon_order_id"]).strip(), idempotency_key=idempotency_key.strip(),
+        ship_date=ship_date,
+        packages=tuple(PackageDraft(
+            carrier=str(p["carrier"]), tracking_number=str(p["tracking_number"]),
+            ship_method=None if p.get("ship_method") is None else str(p["ship_method"]),
+            items=tuple(ItemDraft(int(i["quantity"]), order_item_id=i.get("order_item_id"), sku=i.get("sku"))
+                        for i in p.get("items") or ())) for p in body["packages"]))
 
 
 @dataclass(frozen=True, slots=True)
