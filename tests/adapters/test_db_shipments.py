@@ -184,3 +184,33 @@ def test_h1_a_refused_shipment_is_reprocessed_from_the_error_log_once_its_order_
         assert error_log.find_error(s, intake.connection_id, "shipment", "early.csv:2").status == "resolved"
         assert error_log.find_error(s, intake.connection_id, "shipment", "rest-early").status == "resolved"
     assert intake.reprocess(csv_error.key, payloads[csv_error.key]).status == "replay"
+
+
+def test_c2_two_replicas_racing_store_a_shipment_once_and_never_ship_a_unit_twice(db_store, intake):
+    import threading
+
+    barrier = threading.Barrier(4)
+    outcomes: list = []
+
+    def post(draft: ShipmentDraft) -> None:
+        barrier.wait()
+        outcomes.append(intake.submit(draft, source="api"))
+
+    same = [shipment("race", 2)] * 2  # the same posting twice
+    rivals = [replace(shipment(key, 2, tracking), amazon_order_id=C)  # two shipments for C's SB-001 (2 units)
+              for key, tracking in (("r1", "1Z999AA10123456784"), ("r2", "1Z12345E6605272234"))]
+    threads = [threading.Thread(target=post, args=(d,)) for d in [*same, *rivals]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    by_key: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        with db_store.uow(read_only=True) as s:
+            key = repo.get_shipment(s, outcome.shipment_id).idempotency_key if outcome.shipment_id else "refused"
+        by_key.setdefault(key, []).append(outcome.status)
+    assert sorted(by_key.pop("race")) == ["created", "replay"]
+    assert sorted(s for statuses in by_key.values() for s in statuses) == ["created", "refused"]
+    with db_store.uow(read_only=True) as s:
+        _, total = repo.list_shipments(s, connection_id=intake.connection_id)
+    assert total == 2

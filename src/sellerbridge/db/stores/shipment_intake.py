@@ -75,13 +75,15 @@ class DbShipmentIntake:
         now = self._now()
         fingerprint = draft.fingerprint()
         with self._store.uow() as session:
+            # The order's row first (locked on PostgreSQL): a posting racing with the same key waits here, then
+            # sees the winner's shipment below, instead of the winner's units as "already in packages".
+            order = repo.order_snapshot(session, self.connection_id, draft.amazon_order_id.strip())
             existing = repo.find_by_key(session, self.connection_id, draft.idempotency_key)
             if existing is not None:
                 known = _known(existing, fingerprint)
                 if known.status == "replay" and error_key is not None:  # a refused copy went through since
                     error_log.resolve_key(session, self.connection_id, ERROR_KIND, error_key, now=now)
                 return known
-            order = repo.order_snapshot(session, self.connection_id, draft.amazon_order_id.strip())
             plan = plan_shipment(draft, order, now=now, carriers=self._carriers)
             if not isinstance(plan, ShipmentPlan):
                 first = plan[0]
