@@ -214,3 +214,14 @@ def test_c2_two_replicas_racing_store_a_shipment_once_and_never_ship_a_unit_twic
     with db_store.uow(read_only=True) as s:
         _, total = repo.list_shipments(s, connection_id=intake.connection_id)
     assert total == 2
+
+
+def test_h1_a_long_file_name_and_a_shipment_of_many_rows_fit_the_error_log(db_store, intake):
+    name = "w" * 190 + ".csv"
+    rows = "".join(f"BIG,999-9999999-9999999,SB-{n:03d},1,UPS,1Z999AA10123456784,2026-03-01\n" for n in range(80))
+    outcome = intake.import_file(("shipment_id,amazon_order_id,sku,quantity,carrier,tracking_number,ship_date\n"
+                                  + rows).encode(), file_name=name)
+    assert len(outcome.errors) == 80 and {e.code for e in outcome.errors} == {"unknown_order"}
+    with db_store.uow(read_only=True) as s:
+        (error,), _ = error_log.list_errors(s, connection_id=intake.connection_id, kind="shipment")
+    assert len(error.key) <= 128 and error.key.endswith(":2") and len(error.where) <= 255

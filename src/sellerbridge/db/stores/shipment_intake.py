@@ -15,6 +15,7 @@ checked (``domain.shipments.model.plan_shipment``) and, when it passes, stored u
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ from ..repositories import shipments as repo
 from ..store import Store
 
 ERROR_KIND = "shipment"
+KEY_LENGTH, WHERE_LENGTH = 128, 255  # the error log's columns
 log = logging.getLogger("sellerbridge.shipments")
 
 
@@ -82,15 +84,15 @@ class DbShipmentIntake:
             if existing is not None:
                 known = _known(existing, fingerprint)
                 if known.status == "replay" and error_key is not None:  # a refused copy went through since
-                    error_log.resolve_key(session, self.connection_id, ERROR_KIND, error_key, now=now)
+                    error_log.resolve_key(session, self.connection_id, ERROR_KIND, _key(error_key), now=now)
                 return known
             plan = plan_shipment(draft, order, now=now, carriers=self._carriers)
             if not isinstance(plan, ShipmentPlan):
                 first = plan[0]
                 error_id = error_log.record_error(
                     session, self._store.box, connection_id=self.connection_id, kind=ERROR_KIND,
-                    key=(error_key or draft.idempotency_key)[:255], code=first.code,
-                    message="; ".join(r.message for r in plan)[:2000], where=where or first.field,
+                    key=_key(error_key or draft.idempotency_key), code=first.code,
+                    message="; ".join(r.message for r in plan)[:2000], where=_where(where or first.field),
                     payload=payload if payload is not None else draft_payload(draft), now=now)
                 outcome = SubmitOutcome("refused", refusals=tuple(plan), error_id=error_id)
             else:
@@ -101,8 +103,8 @@ class DbShipmentIntake:
                     raced = repo.find_by_key(session, self.connection_id, draft.idempotency_key)
                     assert raced is not None
                     return _known(raced, fingerprint)
-                error_log.resolve_key(session, self.connection_id, ERROR_KIND, error_key or draft.idempotency_key,
-                                      now=now)
+                error_log.resolve_key(session, self.connection_id, ERROR_KIND,
+                                      _key(error_key or draft.idempotency_key), now=now)
                 queued = len(plan.packages) - plan.held
                 outcome = SubmitOutcome("created", shipment_id, held=plan.held, queued=queued)
         if outcome.status == "refused":
@@ -129,8 +131,8 @@ class DbShipmentIntake:
                 for error in parsed.errors:
                     error_log.record_error(
                         session, self._store.box, connection_id=self.connection_id, kind=ERROR_KIND,
-                        key=f"{file_name}:{error.line}"[:255], code=error.code, message=error.message[:2000],
-                        where=f"{file_name} line {error.line}" + (f" ({error.field})" if error.field else ""),
+                        key=_key(f"{file_name}:{error.line}"), code=error.code, message=error.message[:2000],
+                        where=_where(f"{file_name} line {error.line}" + (f" ({error.field})" if error.field else "")),
                         payload={"file": file_name, "line": error.line}, now=now)
         accepted = duplicates = held = queued = 0
         ids: list[int] = []
@@ -166,9 +168,9 @@ class DbShipmentIntake:
             with self._store.uow() as session:
                 error_log.record_error(
                     session, self._store.box, connection_id=self.connection_id, kind=ERROR_KIND,
-                    key=f"{file_name}:{first}"[:255], code="key_reused",
+                    key=_key(f"{file_name}:{first}"), code="key_reused",
                     message=f"shipment {shipment.draft.idempotency_key} was stored before with other content",
-                    where=f"{file_name} line {first}", payload={"file": file_name, "rows": list(shipment.rows)},
+                    where=_where(f"{file_name} line {first}"), payload={"file": file_name, "rows": list(shipment.rows)},
                     now=self._now())
         return outcome
 
@@ -239,6 +241,18 @@ class DbShipmentIntake:
             if item.quantity > left.get(item.order_line_id, 0):
                 raise PackageNotRetryable(f"line {item.order_item_id} has only {left.get(item.order_line_id, 0)} "
                                           "left to ship: the package no longer fits the order")
+
+
+def _key(text: str) -> str:
+    """An error-log key (128 characters): a long file name keeps its end (the line) and a hash of the rest."""
+    if len(text) <= KEY_LENGTH:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{digest}~{text[-(KEY_LENGTH - 17):]}"
+
+
+def _where(text: str | None) -> str | None:
+    return None if text is None else (text if len(text) <= WHERE_LENGTH else text[:WHERE_LENGTH - 1] + "…")
 
 
 def _known(existing: tuple[int, str], fingerprint: str) -> SubmitOutcome:
