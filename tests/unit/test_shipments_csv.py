@@ -32,7 +32,7 @@ def test_c1_rows_group_into_shipments_and_packages():
 
 def test_c1_bom_semicolons_quoted_newline_and_emoji_with_exact_line_numbers():
     text = ("\ufeffshipment_id;amazon_order_id;sku;quantity;carrier;ship_method;tracking_number;ship_date\r\n"
-            'S1;111-1;SB-001;1;"Speedy 🚀 Couriers®";"Next day;\r\nbefore noon";SPEEDY0001;2026-03-01\r\n'  # 2-3
+            'S1;111-1;SB-001;1;"Speedy (R) 🚀 Couriers®";"Next day;\r\nbefore noon";SPEEDY0001;2026-03-01\r\n'  # 2-3
             "S2;111-1;SB-002;x;UPS;;1Z999AA10123456784;2026-03-01\r\n"  # 4: bad quantity
             "S3;111-1;SB-002;1;UPS;;1Z999AA10123456784;01.03.2026\r\n"  # 5: ambiguous date
             "\r\n"  # 6: blank
@@ -43,7 +43,7 @@ def test_c1_bom_semicolons_quoted_newline_and_emoji_with_exact_line_numbers():
     assert lines_of(parsed) == {4: "bad_quantity", 5: "bad_date", 7: "bad_date"}
     assert [s.lines for s in parsed.shipments] == [(2,), (8,)]
     package = parsed.shipments[0].draft.packages[0]
-    assert package.carrier == "Speedy 🚀 Couriers®" and package.ship_method == "Next day;\r\nbefore noon"
+    assert package.carrier == "Speedy (R) 🚀 Couriers®" and package.ship_method == "Next day;\r\nbefore noon"
 
 
 def test_c1_a_bad_row_refuses_its_whole_shipment_and_names_the_line():

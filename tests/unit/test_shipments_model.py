@@ -143,6 +143,8 @@ def test_c2_the_fingerprint_ignores_spacing_and_key_but_not_content():
     ("FedEx SmartPost", ("FedEx SmartPost", None)),
     ("Deutsche Post DHL", ("DHL", None)),
     ("DHL® Express", ("DHL Express", None)),
+    ("UPS(R) Ground", ("UPS", None)),
+    ("Speedy (R) 🚀", ("Other", "Speedy (R) 🚀")),
     ("Royal Mail Tracked 48", ("Royal Mail", None)),
     ("United States Postal Service", ("USPS", None)),
     ("UPS Mail Innovations", ("UPS Mail Innovations", None)),
