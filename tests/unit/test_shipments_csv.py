@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sellerbridge.domain.shipments.csv_import import CsvMapping, parse_csv, parse_ship_date, sniff_delimiter
 
@@ -130,3 +132,39 @@ def test_c1_the_delimiter_is_sniffed_outside_quotes():
     assert sniff_delimiter('a;b;"c,d,e"') == ";"
     assert sniff_delimiter("a\tb\tc") == "\t"
     assert sniff_delimiter("single") == ","
+
+
+# --- properties: no file breaks the parser; no valid row is lost -------------------------------------------
+
+NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20) \
+    .map(str.strip).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_c1_no_bytes_make_the_parser_fail(content):
+    parsed = parse_csv(content)
+    assert all(e.line >= 0 and e.message for e in parsed.errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(NAMES, st.booleans(), st.booleans()), min_size=1, max_size=12),
+       st.sampled_from([",", ";", "\t"]), st.booleans())
+def test_c1_every_valid_row_is_kept_and_every_bad_row_named_by_its_line(rows, delimiter, bom):
+    """Rows with any carrier name (quoted, with the delimiter, quotes, emoji or a line break in it), some
+    with a bad quantity: the bad ones are refused on their line, every other one is a shipment."""
+    header = delimiter.join(["shipment_id", "amazon_order_id", "sku", "quantity", "carrier", "tracking_number",
+                             "ship_date"])
+    lines, line, expected_good, expected_bad = [header], 2, [], []
+    for n, (carrier, bad, newline) in enumerate(rows):
+        name = carrier + ("\nsecond line" if newline else "")
+        quoted = '"' + name.replace('"', '""') + '"'
+        lines.append(delimiter.join([f"S{n}", "111-1", "SB-001", "x" if bad else "1", quoted, f"TRACK{n:06d}",
+                                     "2026-03-01"]))
+        (expected_bad if bad else expected_good).append((f"S{n}", line, name))
+        line += 1 + name.count("\n") + name.count("\r")
+    content = ("\ufeff" if bom else "") + "\n".join(lines) + "\n"
+    parsed = parse_csv(content.encode("utf-8"))
+    assert [(e.line, e.code) for e in parsed.errors] == [(ln, "bad_quantity") for _, ln, _ in expected_bad]
+    assert [(s.draft.idempotency_key, s.lines[0], s.draft.packages[0].carrier) for s in parsed.shipments] == \
+        [(key, ln, name.strip()) for key, ln, name in expected_good]
