@@ -172,3 +172,18 @@ def test_h1_a_refused_shipment_is_reprocessed_once_its_order_is_imported(bare_ap
     assert error["status"] == "resolved"
     assert bare_api.post(url, headers=h(bare_api, "operator")).json()["id"] == done.json()["id"]  # a replay
     assert bare_api.post("/api/shipments/errors/999999/reprocess", headers=h(bare_api, "operator")).status_code == 404
+
+
+def test_c1_the_inbox_flow_port_takes_a_file_as_the_inbox(bare_api, world, orders):
+    """What the inbox flow gets in its run's ports (``RunPorts.shipments``): the same intake, source inbox."""
+    job = confirm_job(world)
+    intake = world.hub.flow_context().ports(world.connection_id).shipments
+    a = orders[0]
+    csv = ("amazon_order_id,order_item_id,quantity,carrier,tracking_number,ship_date\n"
+           f"{a.amazon_order_id},{a.lines[0].order_item_id},1,UPS,{UPS[0]},{world.hub.now().date()}\n"
+           f"{a.amazon_order_id},NOT-A-LINE,1,UPS,{UPS[1]},{world.hub.now().date()}\n")
+    outcome = intake.import_file(csv.encode(), file_name="inbox-0301.csv", source="inbox")
+    assert (outcome.accepted, [(e.line, e.code) for e in outcome.errors]) == (1, [(3, "unknown_line")])
+    (stored,) = bare_api.get("/api/shipments", headers=h(bare_api, "viewer")).json()["items"]
+    assert stored["source"] == "inbox" and stored["idempotency_key"] == f"{a.amazon_order_id}/{UPS[0]}"
+    assert confirm_asked(world, job) == 1
