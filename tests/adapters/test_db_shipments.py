@@ -154,9 +154,11 @@ def test_c2_late_orders_are_flagged_once_with_an_error_row_and_counted(db_store,
         errors, _ = error_log.list_errors(s, kind="late_shipment")
     assert counts == {("us-main", "at_risk"): 1, ("us-main", "past_due"): 1}
     assert sorted(e.key for e in errors) == [A, C]
-    intake.submit(shipment("ship-a"), source="api")  # A ships: no longer at risk
+    intake.submit(shipment("ship-a"), source="api")  # A ships: no longer at risk, its warning answered
     with db_store.uow(read_only=True) as s:
         assert ship_deadlines.late_counts(s, now=NOW, margin=timedelta(hours=12)) == {("us-main", "past_due"): 1}
+        assert error_log.find_error(s, intake.connection_id, "late_shipment", A).status == "resolved"
+        assert error_log.find_error(s, intake.connection_id, "late_shipment", C).status == "open"  # held only
 
 
 def test_h1_a_refused_shipment_is_reprocessed_from_the_error_log_once_its_order_exists(db_store, intake):

@@ -1,8 +1,8 @@
 """The late-shipment flags (``domain.ports.shipments.ShipDeadlineStore``; C2, H1).
 
 Each order flagged gets its error-log row (kind ``late_shipment``, key the Amazon order id) in the same
-unit of work as its flag, so a person sees it in the error list exactly once; shipping the order later
-resolves nothing by itself (the person dismisses it, or the flow of the confirmation resolves it).
+unit of work as its flag, so a person sees it in the error list exactly once; the shipment intake resolves
+it when the warehouse posts a package for the order that is not held.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ checked (``domain.shipments.model.plan_shipment``) and, when it passes, stored u
   or ``<file>:<line>`` for a CSV row, with the request or the row as payload) so a person sees it and can
   post it again corrected. A shipment stored later under that key resolves its error.
 - Stored with a package ``queued``: ``on_queued`` is called once the unit of work committed (the hub asks
-  for the connection's ``shipment_confirm`` run); held packages wait for a person.
+  for the connection's ``shipment_confirm`` run), and the order's late-shipment error (``ship_deadlines``)
+  is resolved; held packages wait for a person.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ...domain.shipments.tracking import check_tracking
 from ..repositories import error_log
 from ..repositories import shipments as repo
 from ..store import Store
+from .ship_deadlines import ERROR_KIND as LATE_KIND
 
 ERROR_KIND = "shipment"
 KEY_LENGTH, WHERE_LENGTH = 128, 255  # the error log's columns
@@ -106,6 +108,9 @@ class DbShipmentIntake:
                 error_log.resolve_key(session, self.connection_id, ERROR_KIND,
                                       _key(error_key or draft.idempotency_key), now=now)
                 queued = len(plan.packages) - plan.held
+                if queued:  # on its way: the late-shipment warning a person may have seen is answered
+                    error_log.resolve_key(session, self.connection_id, LATE_KIND, draft.amazon_order_id.strip(),
+                                          now=now)
                 outcome = SubmitOutcome("created", shipment_id, held=plan.held, queued=queued)
         if outcome.status == "refused":
             log.info("shipment refused", extra={"connection_id": self.connection_id, "code": outcome.refusals[0].code})
