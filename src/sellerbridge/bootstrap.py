@@ -29,6 +29,8 @@ from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
 from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
+from .db.stores.cancellations import DbCancellationStore
+from .db.stores.confirmations import DbConfirmationStore
 from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
 from .db.stores.orders import DbOrderStore, load_order_settings
@@ -196,7 +198,9 @@ class HubFlowContext:
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
             documents=DbDocumentStore(hub.store, connection_id),
             fetches=DbPendingFetches(hub.store, connection_id),
-            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii)
+            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
+            confirmations=DbConfirmationStore(hub.store, connection_id, hub.now),
+            cancellations=DbCancellationStore(hub.store, connection_id, hub.now))
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         return calllog.run_scope(run_id)

@@ -13,10 +13,20 @@ from types import ModuleType
 
 from ..domain.common.results import RunReport
 from ..domain.ports.runs import FlowContext
-from ..sync import orders, orders_backlog, orders_backstop, orders_fetch, pii_purge, retention
+from ..sync import (
+    line_cancel,
+    orders,
+    orders_backlog,
+    orders_backstop,
+    orders_fetch,
+    pii_purge,
+    retention,
+    shipment_confirm,
+)
 from ..sync.runs import Flow
 
-MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention)
+MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
+                                   shipment_confirm, line_cancel)
 
 
 @dataclass(frozen=True, slots=True)
