@@ -225,9 +225,9 @@ def _step_feed(run: RunContext, store: ConfirmationStore, request_id: int) -> da
 
 def _verify(run: RunContext, store: ConfirmationStore) -> int:
     """Read the orders of confirmed packages back (their ``packages``): verified, or caught (see module)."""
-    unverified = store.unverified(VERIFY_PER_RUN * 4)
+    unverified = store.unverified(VERIFY_PER_RUN)
     requeued = 0
-    for amazon_order_id, packages in list(_by_order(unverified).items())[:VERIFY_PER_RUN]:
+    for amazon_order_id, packages in _by_order(unverified).items():
         order = run.amazon.order_packages(amazon_order_id)
         run.tally.add("calls")
         now = run.now()

@@ -31,8 +31,17 @@ def count_in(session: Session, connection_id: int, status: str) -> int:
         p.c.connection_id == connection_id, p.c.status == status)).scalar_one())
 
 
+def unverified_orders(session: Session, connection_id: int, limit: int) -> list[int]:
+    """Orders with confirmed packages not read back yet, the longest waiting first."""
+    stmt = (select(p.c.order_id).where(p.c.connection_id == connection_id, p.c.status == "confirmed",
+                                       p.c.verified_at.is_(None))
+            .group_by(p.c.order_id).order_by(func.min(p.c.id)).limit(limit))
+    return list(session.execute(stmt).scalars())
+
+
 def packages(session: Session, connection_id: int, *, status: str, limit: int, feed_submission_id: int | None = None,
-             unverified: bool = False, ids: Sequence[int] | None = None) -> list[PackageToConfirm]:
+             unverified: bool = False, ids: Sequence[int] | None = None,
+             order_ids: Sequence[int] | None = None) -> list[PackageToConfirm]:
     """Packages of the connection in ``status`` (oldest first) with their order and lines."""
     stmt = (select(p, shipments.c.ship_date, orders.c.amazon_order_id, orders.c.marketplace_id)
             .join(shipments, shipments.c.id == p.c.shipment_id).join(orders, orders.c.id == p.c.order_id)
@@ -43,6 +52,8 @@ def packages(session: Session, connection_id: int, *, status: str, limit: int, f
         stmt = stmt.where(p.c.verified_at.is_(None))
     if ids is not None:
         stmt = stmt.where(p.c.id.in_(list(ids)))
+    if order_ids is not None:
+        stmt = stmt.where(p.c.order_id.in_(list(order_ids)))
     rows = [row._mapping for row in session.execute(stmt)]
     lines = lines_of(session, [m["id"] for m in rows])
     return [_package(m, lines.get(m["id"], ())) for m in rows]

@@ -111,9 +111,11 @@ class DbConfirmationStore:
                 [package] = repo.packages(session, self.connection_id, status=target, limit=1, ids=[package_id])
                 self._error(session, package_id, NOT_APPLIED, message, package, now)
 
-    def unverified(self, limit: int) -> list[PackageToConfirm]:
+    def unverified(self, orders: int) -> list[PackageToConfirm]:
         with self._store.uow(read_only=True) as session:
-            return repo.packages(session, self.connection_id, status="confirmed", limit=limit, unverified=True)
+            order_ids = repo.unverified_orders(session, self.connection_id, orders)
+            return repo.packages(session, self.connection_id, status="confirmed", limit=1_000_000, unverified=True,
+                                 order_ids=order_ids) if order_ids else []
 
     def verified(self, package_ids: Sequence[int], *, now: datetime) -> None:
         with self._store.uow() as session:

@@ -175,8 +175,8 @@ class ConfirmationStore(Protocol):
         """Amazon said done but the order does not show the package: the error log, and back to the queue
         (``requeue``, once) or ``failed``."""
 
-    def unverified(self, limit: int) -> list[PackageToConfirm]:
-        """``confirmed`` packages not read back yet, oldest first."""
+    def unverified(self, orders: int) -> list[PackageToConfirm]:
+        """``confirmed`` packages not read back yet, of at most ``orders`` orders (the longest waiting first)."""
 
     def verified(self, package_ids: Sequence[int], *, now: datetime) -> None: ...
 
