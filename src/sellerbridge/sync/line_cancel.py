@@ -18,6 +18,7 @@ from ..domain.common.results import ItemResult, ItemStatus, Level, Message, RunR
 from ..domain.documents import DocumentKind, LifecycleRule, Renew, Wait, first_wait
 from ..domain.ports.confirmations import CancellationStore, CancelLine, OrderCancellation
 from ..domain.ports.runs import FlowContext
+from ..domain.shipments.confirmation import AmazonAnswer
 from .lifecycle import finish_import, resume_after, step_feed
 from .runs import Flow, RunContext, record_run
 
@@ -87,12 +88,9 @@ def step(run: RunContext) -> datetime | None:
         report = run.amazon.read_feed_report(answer.document_id)
         run.tally.add("calls")
         for message_id, ids in dict(run.state.get("messages") or {}).items():
-            result = report.answer_for(int(message_id))
-            for cancellation_id in ids:
-                line = sent.get(int(cancellation_id))
-                if line is None:
-                    continue  # recorded by an earlier step of this run
-                _record(run, store, line, result)
+            lines = [sent[int(i)] for i in ids if int(i) in sent]  # not there: recorded by an earlier step
+            if lines:
+                _record(run, store, lines, report.answer_for(int(message_id)))
         finish_import(run, DocumentKind.FEED, int(request_id))
     run.state.pop("feed_request_id", None)
     run.state.pop("messages", None)
@@ -100,16 +98,22 @@ def step(run: RunContext) -> datetime | None:
     return run.now() if store.queued(1) else None
 
 
-def _record(run: RunContext, store: CancellationStore, line: CancelLine, result) -> None:
-    key = f"line:{line.amazon_order_id}:{line.order_item_id}"
+def _record(run: RunContext, store: CancellationStore, lines: list[CancelLine], result: AmazonAnswer) -> None:
+    """One message's answer: the order's lines cancelled together (one event), or each failed (C4)."""
     if result.ok:
-        if store.confirmed(line.cancellation_id, now=run.now()):
-            run.tally.add("cancelled")
-            run.tally.note(ItemResult(key, ItemStatus.OK, (Message("cancelled", f"{line.quantity} cancelled "
-                                                                   f"({line.reason_code})", Level.INFO),)))
+        if store.confirmed([ln.cancellation_id for ln in lines], now=run.now()):
+            for line in lines:
+                run.tally.add("cancelled")
+                run.tally.note(ItemResult(_key(line), ItemStatus.OK, (Message(
+                    "cancelled", f"{line.quantity} cancelled ({line.reason_code})", Level.INFO),)))
         return
-    store.failed(line.cancellation_id, result, now=run.now())
-    run.tally.add("failed")
-    run.tally.add("errors")
-    run.tally.note(ItemResult(key, ItemStatus.ERROR, (Message(result.code or "amazon_refused",
-                                                              f"Amazon refused: {result.message}"),)))
+    for line in lines:
+        store.failed(line.cancellation_id, result, now=run.now())
+        run.tally.add("failed")
+        run.tally.add("errors")
+        run.tally.note(ItemResult(_key(line), ItemStatus.ERROR, (Message(result.code or "amazon_refused",
+                                                                         f"Amazon refused: {result.message}"),)))
+
+
+def _key(line: CancelLine) -> str:
+    return f"line:{line.amazon_order_id}:{line.order_item_id}"

@@ -59,34 +59,37 @@ class DbCancellationStore:
             repo.move(session, cancellation_ids, from_status="sending", to_status="queued", now=now,
                       feed_submission_id=None)
 
-    def confirmed(self, cancellation_id: int, *, now: datetime) -> bool:
+    def confirmed(self, cancellation_ids: Sequence[int], *, now: datetime) -> int:
+        """One order's lines Amazon cancelled (one message): their effects and ONE outbox event, one transaction."""
         with self._store.uow() as session:
-            if not repo.move(session, [cancellation_id], from_status="sending", to_status="confirmed", now=now,
-                             confirmed_at=now):
-                return False
-            record = repo.get(session, cancellation_id)
-            assert record is not None
-            line = session.execute(select(order_lines).where(order_lines.c.id == record.order_line_id)
-                                   .with_for_update()).one()
-            left = max(0, line.quantity - line.quantity_shipped - line.quantity_cancelled)
-            session.execute(update(order_lines).where(order_lines.c.id == line.id)
-                            .values(quantity_cancelled=line.quantity_cancelled + left))
-            session.execute(update(holds).where(holds.c.order_line_id == line.id, holds.c.status == "held")
-                            .values(status="released", released_at=now))
-            status = order_after_cancel(packages_repo.line_states(session, record.order_id))
-            changes = {"status": status} if status is not None else {}
+            changed = repo.move(session, cancellation_ids, from_status="sending", to_status="confirmed", now=now,
+                                confirmed_at=now)
+            if not changed:
+                return 0
+            records = [r for r in (repo.get(session, i) for i in changed) if r is not None]
+            order_id = records[0].order_id
+            for record in records:
+                line = session.execute(select(order_lines).where(order_lines.c.id == record.order_line_id)
+                                       .with_for_update()).one()
+                left = max(0, line.quantity - line.quantity_shipped - line.quantity_cancelled)
+                session.execute(update(order_lines).where(order_lines.c.id == line.id)
+                                .values(quantity_cancelled=line.quantity_cancelled + left))
+                session.execute(update(holds).where(holds.c.order_line_id == line.id, holds.c.status == "held")
+                                .values(status="released", released_at=now))
+                error_log.resolve_key(session, self.connection_id, ERROR_KIND, f"line:{record.order_line_id}",
+                                      now=now)
+            status = order_after_cancel(packages_repo.line_states(session, order_id))
+            changes: dict = {"status": status} if status is not None else {}
             if status is OrderStatus.CANCELLED:
-                changes.update(cancelled_at=now, cancelled_by="SELLER", cancel_reason=record.reason_code)
-            version = set_order_fields(session, record.order_id, now=now, **changes)
+                changes.update(cancelled_at=now, cancelled_by="SELLER", cancel_reason=records[0].reason_code)
+            version = set_order_fields(session, order_id, now=now, **changes)
             order = session.execute(select(orders.c.amazon_order_id, orders.c.send_to_warehouse)
-                                    .where(orders.c.id == record.order_id)).one()
+                                    .where(orders.c.id == order_id)).one()
             if order.send_to_warehouse:
                 topic = ORDER_CANCELLED if status is OrderStatus.CANCELLED else ORDER_UPDATED
                 outbox.add_event(session, topic=topic, key=order.amazon_order_id, version=version,
-                                 payload=event_payload(record.order_id, self.connection_id, order.amazon_order_id),
-                                 now=now)
-            error_log.resolve_key(session, self.connection_id, ERROR_KIND, f"line:{record.order_line_id}", now=now)
-        return True
+                                 payload=event_payload(order_id, self.connection_id, order.amazon_order_id), now=now)
+        return len(changed)
 
     def failed(self, cancellation_id: int, answer: AmazonAnswer, *, now: datetime) -> None:
         with self._store.uow() as session:

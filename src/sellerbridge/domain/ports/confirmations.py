@@ -196,8 +196,9 @@ class CancellationStore(Protocol):
     def requeue(self, cancellation_ids: Sequence[int], *, now: datetime) -> None:
         """A feed Amazon cancelled before it ran: the lines wait for the next one."""
 
-    def confirmed(self, cancellation_id: int, *, now: datetime) -> bool:
-        """Amazon cancelled it: the line's ``quantity_cancelled``, its hold released, the order updated
-        (Cancelled when nothing is left) and an outbox event, with the row, in one transaction."""
+    def confirmed(self, cancellation_ids: Sequence[int], *, now: datetime) -> int:
+        """Amazon cancelled one order's lines: each line's ``quantity_cancelled``, its hold released, the order
+        updated (Cancelled when nothing is left) and one outbox event, with the rows, in one transaction.
+        Returns how many rows changed now (0: recorded before)."""
 
     def failed(self, cancellation_id: int, answer: AmazonAnswer, *, now: datetime) -> None: ...
