@@ -11,7 +11,7 @@ import pytest
 from sellerbridge.db.stores import confirmations as store_module
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.shipments import confirmation
-from tests.support.flows import run_flow
+from tests.support.flows import run_flow, sync_orders
 from tests.support.shipments import add_shipment, amazon_order, hub_lines, package, prepare_order
 
 FLOW = "shipment_confirm"
@@ -43,6 +43,12 @@ def test_c2_split_shipment_confirmed_as_three_order_shipped_after_the_last(world
     [hold] = holds_of(world, order_id)
     assert hold.status == "consumed"
     assert [i.key for i in report.items] == [f"package:{p}" for p in (first, second, third)]
+    # Amazon's next answer about the order agrees with the hub: nothing held, nothing moved twice
+    world.past_search_lag()
+    sync_orders(world.hub, world.connection_id)
+    assert world.stored(order_id).status == "shipped"
+    world.assert_consistent()
+    assert [r.delta for r in world.rows("SELECT delta FROM stock_movements ORDER BY id")] == [-1, -1, -1]
 
 
 def test_c3_partial_shipment_leaves_partially_shipped_and_the_hold_reduced(world):
@@ -154,3 +160,19 @@ def test_c3_stock_movements_one_per_package_line_never_twice(world):
     assert refs == sorted([f"package:{a}:line:{first.id}", f"package:{a}:line:{second.id}",
                            f"package:{b}:line:{first.id}"])
     assert world.stored(order_id).status == "shipped"
+
+
+def test_c2_amazon_failing_the_call_leaves_the_package_in_doubt_then_it_is_read_and_sent_once(world):
+    order_id = prepare_order(world, [1])
+    [pkg] = add_shipment(world, order_id, [{0: 1}])
+    r = world.sandbox.http.post("/_sandbox/faults", json={"operation": "confirmShipment", "kind": "status",
+                                                          "status": 500, "count": 20})
+    assert r.status_code in (200, 201), r.text
+    failed = confirm(world)
+    assert failed.status is RunStatus.FAILED and failed.retryable
+    assert package(world, pkg).status == "sending"
+    world.sandbox.http.delete("/_sandbox/faults")
+    report = confirm(world)
+    assert report.counts["reconciled"] == 1 and report.counts["confirmed"] == 1
+    assert len(amazon_order(world, order_id)["shipments"]) == 1
+    assert package(world, pkg).status == "verified" and package(world, pkg).attempts == 2
