@@ -176,3 +176,16 @@ def test_c2_amazon_failing_the_call_leaves_the_package_in_doubt_then_it_is_read_
     assert report.counts["reconciled"] == 1 and report.counts["confirmed"] == 1
     assert len(amazon_order(world, order_id)["shipments"]) == 1
     assert package(world, pkg).status == "verified" and package(world, pkg).attempts == 2
+
+
+def test_c3_order_amazon_cancelled_before_the_hub_knew_is_held_with_amazons_text(world):
+    order_id = prepare_order(world, [1])
+    [pkg] = add_shipment(world, order_id, [{0: 1}])
+    world.cancel(order_id, "AMAZON")  # the hub has not read the cancellation yet
+    report = confirm(world)
+    assert report.counts["held"] == 1 and report.counts["confirmed"] == 0
+    row = package(world, pkg)
+    assert row.status == "held" and "canceled" in row.hold_reason
+    assert amazon_order(world, order_id)["shipments"] == []
+    [error] = world.open_errors()
+    assert error.key == f"package:{pkg}" and "not confirmed" in error.message

@@ -43,7 +43,8 @@ def packages(session: Session, connection_id: int, *, status: str, limit: int, f
              unverified: bool = False, ids: Sequence[int] | None = None,
              order_ids: Sequence[int] | None = None) -> list[PackageToConfirm]:
     """Packages of the connection in ``status`` (oldest first) with their order and lines."""
-    stmt = (select(p, shipments.c.ship_date, orders.c.amazon_order_id, orders.c.marketplace_id)
+    stmt = (select(p, shipments.c.ship_date, orders.c.amazon_order_id, orders.c.marketplace_id,
+                   orders.c.status.label("order_status"))
             .join(shipments, shipments.c.id == p.c.shipment_id).join(orders, orders.c.id == p.c.order_id)
             .where(p.c.connection_id == connection_id, p.c.status == status).order_by(p.c.id).limit(limit))
     if feed_submission_id is not None:
@@ -78,7 +79,8 @@ def _package(m: Any, lines: tuple[PackageLine, ...]) -> PackageToConfirm:
         package_id=m["id"], order_id=m["order_id"], amazon_order_id=m["amazon_order_id"],
         marketplace_id=m["marketplace_id"], carrier_code=m["carrier_code"], carrier_name=m["carrier_name"],
         ship_method=m["ship_method"], tracking_number=m["tracking_number"], ship_date=m["ship_date"], lines=lines,
-        status=m["status"], channel=m["channel"], feed_submission_id=m["feed_submission_id"], attempts=m["attempts"])
+        status=m["status"], channel=m["channel"], feed_submission_id=m["feed_submission_id"], attempts=m["attempts"],
+        order_status=m["order_status"])
 
 
 def order_status(session: Session, order_id: int) -> str | None:

@@ -41,7 +41,7 @@ class DbConfirmationStore:
             found = repo.packages(session, self.connection_id, status="queued", limit=limit)
             send, held = [], []
             for package in found:
-                if repo.order_status(session, package.order_id) == OrderStatus.CANCELLED.value:
+                if package.order_status == OrderStatus.CANCELLED.value:
                     if repo.move(session, [package.package_id], from_status="queued", to_status="held", now=now,
                                  hold_reason=CANCELLED_SINCE):
                         self._error(session, package.package_id, ORDER_CANCELLED_SINCE, CANCELLED_SINCE,

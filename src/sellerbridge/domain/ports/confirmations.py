@@ -47,6 +47,7 @@ class PackageToConfirm:
     channel: str | None = None
     feed_submission_id: int | None = None
     attempts: int = 0
+    order_status: str | None = None  # the hub's status of the order as read with the package
 
 
 @dataclass(frozen=True, slots=True)
