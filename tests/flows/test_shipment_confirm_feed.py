@@ -91,3 +91,29 @@ def test_c2_a_done_feed_that_did_not_apply_a_package_is_caught_by_read_back(worl
         assert len(amazon_order(world, order_id)["shipments"]) == 1
     assert world.calls("confirmShipment") == 1
     assert world.open_errors() == []  # resolved by the confirmation
+
+
+def test_c2_a_feed_stuck_at_amazon_is_given_up_then_its_packages_go_again(world, small_threshold):
+    orders = [prepare_order(world, [1]) for _ in range(3)]
+    ids = [add_shipment(world, o, [{0: 1}])[0] for o in orders]
+    r = world.sandbox.http.post("/_sandbox/faults", json={"operation": "createFeed", "kind": "feed_stuck",
+                                                          "count": 1})
+    assert r.status_code in (200, 201), r.text
+    reports = []
+    for _ in range(200):  # Amazon keeps it IN_QUEUE: the run looks every 30 s until the hour's deadline
+        report = run_flow(world.hub, FLOW, world.connection_id)
+        reports.append(report)
+        if report.status is not RunStatus.WAITING:
+            break
+        world.advance(max(1.0, (report.resume_at - world.hub.now()).total_seconds()))
+    failed = reports[-1]
+    assert failed.status is RunStatus.FAILED
+    assert "still queued at Amazon after 60 min" in (failed.error or "")
+    [feed] = feeds(world)
+    assert feed.status == "failed"
+    assert {package(world, p).status for p in ids} == {"sending"}  # in doubt: sent, never confirmed
+    done = run_until_done(world)  # read back (nothing at Amazon), queued again, sent by a new feed
+    assert {package(world, p).status for p in ids} == {"verified"}
+    assert done[-1].status is RunStatus.DONE
+    for order_id in orders:
+        assert len(amazon_order(world, order_id)["shipments"]) == 1
