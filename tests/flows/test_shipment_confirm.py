@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 
 from sellerbridge.db.stores import confirmations as store_module
+from sellerbridge.domain.common.errors import ConfigError
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.shipments import confirmation
+from sellerbridge.services import errors as error_service
 from tests.support.flows import run_flow, sync_orders
 from tests.support.shipments import add_shipment, amazon_order, hub_lines, package, prepare_order
 
@@ -189,3 +191,21 @@ def test_c3_order_amazon_cancelled_before_the_hub_knew_is_held_with_amazons_text
     assert amazon_order(world, order_id)["shipments"] == []
     [error] = world.open_errors()
     assert error.key == f"package:{pkg}" and "not confirmed" in error.message
+
+
+def test_h1_a_refused_package_is_reprocessed_from_the_error_log_after_a_fix(world):
+    order_id = prepare_order(world, [1])
+    [pkg] = add_shipment(world, order_id, [{0: 1}], carrier_code="Pigeon Post")
+    confirm(world)
+    [error] = world.open_errors()
+    with world.hub.store.engine.begin() as conn:  # the person corrects the carrier
+        conn.exec_driver_sql(f"UPDATE shipment_packages SET carrier_code = 'UPS' WHERE id = {pkg}")
+    record = error_service.reprocess(world.hub, error.id)
+    assert error_service.reprocess_flow(record) == FLOW
+    assert package(world, pkg).status == "queued"
+    report = confirm(world)
+    assert report.counts["confirmed"] == 1
+    assert package(world, pkg).status == "verified"
+    assert world.open_errors() == []
+    with pytest.raises(ConfigError, match="not failed or held"):
+        error_service.reprocess(world.hub, error.id)

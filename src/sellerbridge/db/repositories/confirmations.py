@@ -155,3 +155,14 @@ def shipped_by_package(session: Session, package_id: int) -> dict[int, int]:
 def movements_of(session: Session, package_id: int) -> list[Any]:
     stmt = select(stock_movements).where(stock_movements.c.ref.like(f"package:{package_id}:line:%"))
     return [row._mapping for row in session.execute(stmt)]
+
+
+def retry(session: Session, connection_id: int, package_ids: Sequence[int], *, now: datetime) -> list[int]:
+    """A person asks again (H1): ``failed`` or ``held`` -> ``queued``, as new (sent at most twice again)."""
+    if not package_ids:
+        return []
+    stmt = (update(p).where(p.c.id.in_(list(package_ids)), p.c.connection_id == connection_id,
+                            p.c.status.in_(("failed", "held")))
+            .values(status="queued", attempts=0, amazon_code=None, amazon_message=None, hold_reason=None,
+                    feed_submission_id=None, channel=None, confirmed_at=None, updated_at=now).returning(p.c.id))
+    return sorted(session.execute(stmt).scalars())

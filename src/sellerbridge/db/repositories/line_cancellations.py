@@ -113,3 +113,11 @@ def open_units(session: Session, order_id: int, *, besides: Sequence[int]) -> in
     if besides:
         stmt = stmt.where(order_lines.c.id.not_in(list(besides)))
     return int(session.execute(stmt).scalar_one())
+
+
+def retry(session: Session, connection_id: int, order_line_id: int, *, now: datetime) -> bool:
+    """A person asks again (H1): a ``failed`` cancellation of the line is ``queued`` anew."""
+    result = session.execute(update(t).where(t.c.order_line_id == order_line_id, t.c.connection_id == connection_id,
+                                             t.c.status == "failed")
+                             .values(status="queued", feed_submission_id=None, amazon_message=None, updated_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
