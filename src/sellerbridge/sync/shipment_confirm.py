@@ -110,11 +110,12 @@ def _confirm_each(run: RunContext, store: ConfirmationStore) -> None:
                 continue  # a racing run took it
             answer = run.amazon.confirm_shipment(package)  # an UpstreamError leaves it ``sending``: reconciled
             run.tally.add("calls")
-            _record(run, store, package, answer)
+            _record(run, store, package, answer, Path.CONFIRM_SHIPMENT)
             run.checkpoint()
 
 
-def _record(run: RunContext, store: ConfirmationStore, package: PackageToConfirm, answer: AmazonAnswer) -> None:
+def _record(run: RunContext, store: ConfirmationStore, package: PackageToConfirm, answer: AmazonAnswer,
+            path: Path) -> None:
     """Amazon's answer about one package (C2, C4)."""
     outcome = outcome_of(answer)
     now = run.now()
@@ -122,11 +123,12 @@ def _record(run: RunContext, store: ConfirmationStore, package: PackageToConfirm
         applied = store.confirmed(package.package_id, now=now)
         if applied.changed:
             run.tally.add("confirmed")
-            _item(run, package, ItemStatus.OK, "confirmed", f"confirmed by {package.channel or 'Amazon'}; order "
+            _item(run, package, ItemStatus.OK, "confirmed", f"confirmed by {path.value}; order "
                   f"{(applied.order_status.value if applied.order_status else 'unchanged')}", Level.INFO)
     elif outcome is Outcome.RECONCILE:
-        _reconcile(run, store, package, run.amazon.order_packages(package.amazon_order_id), said_shipped=True,
-                   answer=answer)
+        order = run.amazon.order_packages(package.amazon_order_id)
+        run.tally.add("calls")
+        _reconcile(run, store, package, order, said_shipped=True, answer=answer)
     elif outcome is Outcome.HELD:
         store.held(package.package_id, f"Amazon: the order is cancelled; not confirmed ({answer.message or ''})",
                    now=now)
@@ -143,7 +145,6 @@ def _record(run: RunContext, store: ConfirmationStore, package: PackageToConfirm
 
 def _reconcile(run: RunContext, store: ConfirmationStore, package: PackageToConfirm, order: OrderPackages, *,
                said_shipped: bool, answer: AmazonAnswer | None = None) -> None:
-    run.tally.add("calls")
     run.tally.add("reconciled")
     decision = reconcile(order.packages, package.package_id, amazon_said_shipped=said_shipped,
                          may_resend=package.attempts < MAX_SENDS)
@@ -171,6 +172,7 @@ def _reconcile_in_doubt(run: RunContext, store: ConfirmationStore) -> None:
     doubtful = store.in_doubt(FEED_MAX_PACKAGES)
     for amazon_order_id, packages in _by_order(doubtful).items():
         order = run.amazon.order_packages(amazon_order_id)
+        run.tally.add("calls")
         for package in packages:
             _reconcile(run, store, package, order, said_shipped=False)
         run.checkpoint()
@@ -213,7 +215,7 @@ def _step_feed(run: RunContext, store: ConfirmationStore, request_id: int) -> da
         report = run.amazon.read_feed_report(answer.document_id)
         run.tally.add("calls")
         for package in packages:
-            _record(run, store, package, report.answer_for(package.package_id))
+            _record(run, store, package, report.answer_for(package.package_id), Path.FEED)
         finish_import(run, DocumentKind.FEED, request_id)
     run.state.pop("feed_request_id", None)
     run.checkpoint(force=True)
