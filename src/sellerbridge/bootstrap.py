@@ -29,6 +29,8 @@ from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
 from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
+from .db.stores.cancellations import DbCancellationStore
+from .db.stores.confirmations import DbConfirmationStore
 from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
 from .db.stores.orders import DbOrderStore, load_order_settings
@@ -201,7 +203,9 @@ class HubFlowContext:
             documents=DbDocumentStore(hub.store, connection_id),
             fetches=DbPendingFetches(hub.store, connection_id),
             marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
-            shipments=self.shipment_intake(connection_id))
+            shipments=self.shipment_intake(connection_id),
+            confirmations=DbConfirmationStore(hub.store, connection_id, hub.now),
+            cancellations=DbCancellationStore(hub.store, connection_id, hub.now))
 
     def shipment_intake(self, connection_id: int) -> DbShipmentIntake:
         """The connection's shipment intake (C1): what it stores with a queued package asks for the

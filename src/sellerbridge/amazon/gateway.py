@@ -9,6 +9,9 @@ outside ``amazon/`` ever sees a wire dict, a dataset name, a report type or a st
 - ``ReportSource`` and ``FeedSource`` (``domain/ports/documents.py``): :meth:`request_report`,
   :meth:`report_state`, :meth:`cancel_report` (``amazon/reports/api.py``), :meth:`feed_state`,
   :meth:`cancel_feed` (``amazon/feeds/api.py``);
+- ``ShipmentConfirmer`` (``domain/ports/confirmations.py``): :meth:`confirm_shipment`, :meth:`order_packages`
+  (``amazon/orders/shipments.py``), :meth:`submit_fulfillment_feed`, :meth:`submit_acknowledgement_feed`,
+  :meth:`read_feed_report` (``amazon/feeds/submit.py``);
 - the seller's ORDER_CHANGE subscription: :meth:`subscribe_order_change`,
   :meth:`unsubscribe_order_change` (``amazon/notifications/subscriptions.py``);
 - "test connection" (A2): :meth:`test_connection`, here.
@@ -26,8 +29,10 @@ from datetime import timedelta
 from ..domain.ports.orders import ReadBudget
 from .errors import AmazonError, AuthError, Throttled
 from .feeds.api import FeedsApi
+from .feeds.submit import FeedSubmitApi
 from .notifications.subscriptions import NotificationsApi
 from .orders.api import OrdersApi
+from .orders.shipments import ShipmentsApi
 from .reports.api import ReportsApi
 from .sellers.identity import SellerIdentityApi
 from .transport.session import iso
@@ -50,7 +55,8 @@ class ConnectionCheck:
     rate_limit: float | None = None
 
 
-class AmazonGateway(OrdersApi, ReportsApi, FeedsApi, NotificationsApi, SellerIdentityApi):
+class AmazonGateway(OrdersApi, ReportsApi, FeedsApi, NotificationsApi, SellerIdentityApi, ShipmentsApi,
+                    FeedSubmitApi):
     """SP-API for one connection (see the module). Close it (or use ``with``) to release its connections."""
 
     def changed_orders_budget(self) -> ReadBudget:

@@ -37,6 +37,7 @@ from . import schemas
 from .body_limit import MAX_BODY_BYTES, BodyLimit
 from .routers import (
     authorizations,
+    cancellations,
     connections,
     errors,
     health,
@@ -75,7 +76,8 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # the outermost: before anything reads the body
-    for module in (connections, authorizations, runs, orders, shipments, errors, keys, jobs, intake, public, health):
+    for module in (connections, authorizations, runs, orders, shipments, cancellations, errors, keys, jobs, intake,
+                   public, health):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
     return app
 

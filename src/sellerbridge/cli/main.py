@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from . import apikey, connection, demo, errors, jobs, orders, pii, runs, runtime, sandbox, shipments, sync
+from . import (
+    apikey,
+    cancellations,
+    connection,
+    demo,
+    errors,
+    jobs,
+    orders,
+    pii,
+    runs,
+    runtime,
+    sandbox,
+    shipments,
+    sync,
+)
 from . import serve as web
 from .context import HubGroup
 
@@ -24,6 +38,7 @@ app.command("web")(web.web)
 app.add_typer(pii.app, name="pii")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(runs.app, name="runs")
+app.add_typer(cancellations.app, name="cancellations")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

@@ -13,11 +13,21 @@ from types import ModuleType
 
 from ..domain.common.results import RunReport
 from ..domain.ports.runs import FlowContext
-from ..sync import orders, orders_backlog, orders_backstop, orders_fetch, pii_purge, retention, ship_deadlines
+from ..sync import (
+    line_cancel,
+    orders,
+    orders_backlog,
+    orders_backstop,
+    orders_fetch,
+    pii_purge,
+    retention,
+    ship_deadlines,
+    shipment_confirm,
+)
 from ..sync.runs import Flow
 
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
-                                   ship_deadlines)
+                                   ship_deadlines, shipment_confirm, line_cancel)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,9 @@ A test says "the next N answers of operation X (for seller S, or any seller) are
 - ``truncate`` / ``corrupt``: applies to document downloads (operation ``downloadDocument``):
   the GZIP payload is cut in half, or bytes are flipped.
 - ``feed_stuck``: the next N feeds created stay IN_QUEUE for ever (operation ``createFeed``).
+- ``feed_skip``: the next N messages of a fulfillment feed (operation ``POST_ORDER_FULFILLMENT_DATA``) are
+  counted successful in the processing report but not applied: a DONE feed that did not do what it says,
+  for the hub's read-back to catch.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict, dataclass
 
-FAULT_KINDS = ("status", "slow", "drop", "malformed_json", "truncate", "corrupt", "feed_stuck")
+FAULT_KINDS = ("status", "slow", "drop", "malformed_json", "truncate", "corrupt", "feed_stuck", "feed_skip")
 
 
 @dataclass

@@ -153,6 +153,8 @@ def _find_order(seller: Seller, ref: str) -> Order | None:
 
 
 def _apply(backend: Backend, seller: Seller, package: Package, source: str, now: datetime) -> Result | None:
+    if backend.faults.take(source, seller.seller_id, kinds=("feed_skip",)) is not None:
+        return None  # scripted: reported as applied, not applied (faults.py)
     order = _find_order(seller, package.order_ref)
     if order is None:
         return Result(package.message_id, RESULT_CODES["OrderNotFound"],

@@ -70,3 +70,15 @@ def decode(raw: bytes, compression: str | None, content_type: str | None) -> str
         raise DocumentError(f"the document names a charset Python does not know ({codec})") from None
     except UnicodeDecodeError as exc:
         raise DocumentError(f"the document is not valid {codec} at byte {exc.start}") from None
+
+
+def upload(http: httpx.Client, url: str, content: bytes, content_type: str) -> tuple[int, bytes]:
+    """PUT ``content`` to a pre-signed URL with only its content type: (status, body). DocumentError if no answer.
+
+    S3 signs the content type given to ``createFeedDocument``: the upload must carry exactly it, and no
+    SP-API header (the access token stays with Amazon's API host)."""
+    try:
+        response = http.put(url, content=content, headers={"Content-Type": content_type})
+    except httpx.HTTPError as exc:
+        raise DocumentError(f"no answer from the upload URL ({type(exc).__name__})") from None
+    return response.status_code, response.content

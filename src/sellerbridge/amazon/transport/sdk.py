@@ -46,6 +46,7 @@ _import_sdk()
 from spapi.api.feeds_v2021_06_30.feeds_api import FeedsApi  # noqa: E402
 from spapi.api.listings_items_v2021_08_01.listings_api import ListingsApi  # noqa: E402
 from spapi.api.notifications_v1.notifications_api import NotificationsApi  # noqa: E402
+from spapi.api.orders_v0.orders_v0_api import OrdersV0Api  # noqa: E402
 from spapi.api.orders_v2026_01_01.get_order_api import GetOrderApi  # noqa: E402
 from spapi.api.orders_v2026_01_01.search_orders_api import SearchOrdersApi  # noqa: E402
 from spapi.api.reports_v2021_06_30.reports_api import ReportsApi  # noqa: E402
@@ -64,6 +65,10 @@ OPERATIONS: dict[str, tuple[type, str]] = {
     "cancelReport": (ReportsApi, "cancel_report_with_http_info"),
     "getReportDocument": (ReportsApi, "get_report_document_with_http_info"),
     "getFeed": (FeedsApi, "get_feed_with_http_info"),
+    "createFeedDocument": (FeedsApi, "create_feed_document_with_http_info"),
+    "createFeed": (FeedsApi, "create_feed_with_http_info"),
+    "getFeedDocument": (FeedsApi, "get_feed_document_with_http_info"),
+    "confirmShipment": (OrdersV0Api, "confirm_shipment_with_http_info"),
     "cancelFeed": (FeedsApi, "cancel_feed_with_http_info"),
     "createRestrictedDataToken": (TokensApi, "create_restricted_data_token_with_http_info"),
     "createDestination": (NotificationsApi, "create_destination_with_http_info"),

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ...domain.common.clock import Clock
-from ..endpoint_allowlist import EndpointAllowlist
+from ..endpoint_allowlist import EndpointAllowlist, origin_of
 from ..errors import AmazonError, AuthError
 from ..regions import ConnectionEndpoints
 from . import documents
@@ -59,6 +59,20 @@ def data_of(answer: Answer) -> Mapping[str, Any]:
     return answer.data if isinstance(answer.data, Mapping) else {}
 
 
+def upload_allowed(url: str, allowlist: EndpointAllowlist | None, api_base_url: str | None = None) -> bool:
+    """A pre-signed upload URL the hub may send a feed to: https on Amazon's storage (``*.amazonaws.com``),
+    the connection's own SP-API origin (trusted with its tokens already: the sandbox serves both), or an
+    origin the operator allowed."""
+    if api_base_url is not None and origin_of(url) is not None and origin_of(url) == origin_of(api_base_url):
+        return True
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme == "https" and (host == "amazonaws.com" or host.endswith(".amazonaws.com")) \
+            and "@" not in parts.netloc:
+        return True
+    return allowlist is not None and allowlist.allows(url)
+
+
 def refused(exc: AmazonError, *statuses: int) -> bool:
     """True when SP-API itself answered one of ``statuses`` (an LWA refusal, ``AuthError``, never is)."""
     return not isinstance(exc, AuthError) and exc.status in statuses
@@ -75,6 +89,7 @@ class SpApiSession:
             allowlist.require_endpoints(endpoints)
         self.credentials = credentials
         self.endpoints = endpoints
+        self._allowlist = allowlist
         self._clock = clock
         self._sink = call_sink
         self._redactor = Redactor([credentials.client_secret, credentials.refresh_token])
@@ -188,6 +203,31 @@ class SpApiSession:
                 problem = exc.reason
                 log.warning("document download %d failed: %s", fetch_number, problem)
         raise AmazonError(f"document {document_id}: {problem}", retryable=True, operation="downloadDocument")
+
+    def _upload(self, url: str, content: bytes, content_type: str) -> None:
+        """A feed document to its pre-signed URL (``feeds/submit.py``): https on ``amazonaws.com`` or an
+        allowed origin only; the upload is one call-log record (its size, never its content)."""
+        if not upload_allowed(url, self._allowlist, self.endpoints.api_base_url):
+            raise AmazonError("createFeedDocument gave an upload URL that is neither Amazon's storage nor an "
+                              "allowed origin; nothing was sent", retryable=False, operation="uploadDocument")
+        at = self._clock.now()
+        started = time.perf_counter()
+        status: int | None = None
+        excerpt = ""
+        try:
+            status, raw = documents.upload(self._http, url, content, content_type)
+            excerpt = f"{len(content)} bytes sent" if 200 <= status < 300 else self._redactor.excerpt(raw)
+        except documents.DocumentError as exc:
+            excerpt = exc.reason
+            raise AmazonError(f"feed upload: {exc.reason}", retryable=True, operation="uploadDocument") from None
+        finally:
+            self._runner.record(CallRecord(
+                operation="uploadDocument", method="PUT", path=urlsplit(url).path, status=status, rate_limit=None,
+                duration_ms=(time.perf_counter() - started) * 1000, request_summary=f"PUT {strip_query(url)}",
+                response_excerpt=excerpt, at=at, attempt=1))
+        if not 200 <= status < 300:
+            raise AmazonError(f"feed upload: the upload URL answered HTTP {status}", retryable=status >= 500,
+                              status=status, operation="uploadDocument")
 
     def _download(self, url: str, compression: str | None, attempt: int) -> str:
         at = self._clock.now()

@@ -39,7 +39,7 @@ def reprocess_error(request: Request, error_id: Id) -> dict[str, Any]:
     error is resolved when the order is stored, or when the filters now skip it."""
     hub = get_hub(request)
     record = service.reprocess(hub, error_id)
-    job = manage.request_run(hub, "orders_fetch", record.connection_id, queue=request.app.state.queue)
+    job = manage.request_run(hub, service.reprocess_flow(record), record.connection_id, queue=request.app.state.queue)
     return {"error_id": error_id, "run_id": job["run_id"], "job": job["key"], "status": "queued"}
 
 

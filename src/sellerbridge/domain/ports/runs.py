@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ..common.clock import Clock
 from ..common.results import ItemResult, RunReport
 from ..orders.filters import OrderImportSettings
+from .confirmations import CancellationStore, ConfirmationStore, ShipmentConfirmer
 from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
@@ -117,7 +118,7 @@ class ConnectionMarks(Protocol):
     def set(self, name: str, value: datetime) -> None: ...
 
 
-class AmazonPort(OrderSource, ReportSource, FeedSource, Protocol):
+class AmazonPort(OrderSource, ReportSource, FeedSource, ShipmentConfirmer, Protocol):
     """Everything a run may ask of Amazon for its connection (``amazon.gateway.AmazonGateway``)."""
 
 
@@ -137,6 +138,8 @@ class RunPorts:
     retention: RetentionStore | None = None  # hub-wide runs only (sync/retention.py)
     shipments: ShipmentIntake | None = None  # the connection's shipment intake (C1: the inbox flow)
     deadlines: ShipDeadlineStore | None = None  # hub-wide runs only (sync/ship_deadlines.py)
+    confirmations: ConfirmationStore | None = None  # packages on their way to Amazon (sync/shipment_confirm.py)
+    cancellations: CancellationStore | None = None  # lines the warehouse cannot ship (sync/line_cancel.py)
 
 
 class FlowContext(Protocol):

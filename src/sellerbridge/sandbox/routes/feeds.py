@@ -36,7 +36,7 @@ from ..timefmt import parse_iso_datetime
 from . import feed_lifecycle as lifecycle
 
 # Processor modules other helpers write; each registers itself on import. Missing ones are skipped.
-PROCESSOR_MODULES = ("feeds_listings", "feeds_fulfillment")
+PROCESSOR_MODULES = ("feeds_listings", "feeds_fulfillment", "feeds_acknowledgement")
 _SANDBOX = __package__.rsplit(".", 1)[0]
 
 
