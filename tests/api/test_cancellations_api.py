@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.flows import run_flow
 from tests.support.confirmations import add_shipment, hub_lines, prepare_order
+from tests.support.flows import run_flow
 
 
 def headers(api, role="operator"):

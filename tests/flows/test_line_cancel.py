@@ -10,8 +10,8 @@ import pytest
 
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.services import cancellations as service
-from tests.support.flows import run_flow
 from tests.support.confirmations import add_shipment, amazon_order, hub_lines, prepare_order
+from tests.support.flows import run_flow
 
 FLOW = "line_cancel"
 

@@ -13,8 +13,8 @@ from sellerbridge.domain.common.errors import ConfigError
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.shipments import confirmation
 from sellerbridge.services import errors as error_service
-from tests.support.flows import run_flow, sync_orders
 from tests.support.confirmations import add_shipment, amazon_order, hub_lines, package, prepare_order
+from tests.support.flows import run_flow, sync_orders
 
 FLOW = "shipment_confirm"
 

@@ -10,8 +10,8 @@ import pytest
 
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.shipments import confirmation
-from tests.support.flows import run_flow
 from tests.support.confirmations import add_shipment, amazon_order, package, prepare_order
+from tests.support.flows import run_flow
 
 FLOW = "shipment_confirm"
 
