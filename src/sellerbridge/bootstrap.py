@@ -24,6 +24,7 @@ from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
+from .channels.inbox import ChannelInboxes
 from .db.files import private_dir
 from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
@@ -196,7 +197,8 @@ class HubFlowContext:
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
             documents=DbDocumentStore(hub.store, connection_id),
             fetches=DbPendingFetches(hub.store, connection_id),
-            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii)
+            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
+            inbox_opener=ChannelInboxes())
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         return calllog.run_scope(run_id)

@@ -93,3 +93,10 @@ class Receivers(Protocol):
 
     def inboxes(self) -> list[ReceiverSpec]:
         """File receivers that also have an inbox (``config["inbox"]``: the directory the warehouse writes to)."""
+
+
+class InboxOpener(Protocol):
+    """Opens the inbox of a file receiver (``channels.inbox.open_inbox``; wired by ``bootstrap``)."""
+
+    def open(self, spec: ReceiverSpec) -> Inbox:
+        """The receiver's ``config["inbox"]``; an ``UpstreamError`` when it is not configured or unreachable."""

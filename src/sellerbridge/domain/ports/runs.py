@@ -16,10 +16,12 @@ from typing import Any, Protocol
 from ..common.clock import Clock
 from ..common.results import ItemResult, RunReport
 from ..orders.filters import OrderImportSettings
+from .deliveries import InboxOpener, Receivers
 from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
 from .retention import RetentionStore
+from .shipments import ShipmentIntake
 
 # The key of a failed run's state that keeps it open to be continued by the next run of its flow
 # (``Flow.resume_failed``): written by the recorder, read by the run log and by "run now".
@@ -134,6 +136,9 @@ class RunPorts:
     marks: ConnectionMarks | None
     pii: PiiStore | None
     retention: RetentionStore | None = None  # hub-wide runs only (sync/retention.py)
+    receivers: Receivers | None = None  # the connection's warehouse receivers (issue 10)
+    shipment_intake: ShipmentIntake | None = None  # shipments in (C1): the inbox flow hands files to it
+    inbox_opener: InboxOpener | None = None  # opens a file receiver's inbox (channels/inbox.py)
 
 
 class FlowContext(Protocol):
