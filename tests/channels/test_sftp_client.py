@@ -135,3 +135,82 @@ def test_b14_a_bad_receiver_config_is_a_clear_config_error(config, secrets, word
     with pytest.raises(SftpError) as refused:
         target_of(config, secrets)
     assert refused.value.kind == "config" and words in str(refused.value)
+
+
+def test_b14_a_server_that_never_answers_is_a_retryable_timeout(sftp_server: SftpTestServer) -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the TCP connection, never says a word of SSH
+    try:
+        config = {**sftp_server.config(), "port": listener.getsockname()[1], "timeout_seconds": 0.3}
+        with pytest.raises(SftpError) as slow, session(target_of(config, {"password": PASSWORD})):
+            pass
+    finally:
+        listener.close()
+    assert slow.value.kind == "timeout" and slow.value.retryable
+
+
+def test_b14_without_posix_rename_the_old_file_is_replaced(sftp_server: SftpTestServer, monkeypatch) -> None:
+    extensions = [(name, data) for name, data in asyncssh.sftp.SFTPServerHandler._extensions
+                  if name != b"posix-rename@openssh.com"]
+    monkeypatch.setattr(asyncssh.sftp.SFTPServerHandler, "_extensions", extensions)  # a plain SFTP v3 server
+    with session(password_target(sftp_server)) as sftp:
+        sftp.put_atomic("/a.json", b"one")
+        sftp.put_atomic("/a.json", b"two")
+    assert [p.name for p in sftp_server.root.iterdir()] == ["a.json"]
+    assert (sftp_server.root / "a.json").read_bytes() == b"two"
+
+
+def test_b14_the_pinned_key_is_negotiated_when_the_server_has_several(tmp_path) -> None:
+    server = SftpTestServer(tmp_path / "root", key_types=("ssh-ed25519", "ecdsa-sha2-nistp256")).start()
+    try:
+        second = server.host_keys[1].export_public_key().decode()
+        with session(target_of({**server.config(), "host_key": second}, {"password": PASSWORD})) as sftp:
+            assert sftp.listdir("/") == []
+    finally:
+        server.close()
+
+
+def test_b14_an_encrypted_private_key_with_its_passphrase(sftp_server: SftpTestServer) -> None:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    sftp_server.authorize(key.export_public_key().decode())
+    # PKCS#8 PEM: an encrypted OpenSSH-format key needs bcrypt, which the hub does not depend on
+    encrypted = key.export_private_key("pkcs8-pem", passphrase="open sesame").decode()
+    with session(target_of(sftp_server.config(), {"private_key": encrypted,
+                                                  "private_key_passphrase": "open sesame"})) as sftp:
+        assert sftp.listdir("/") == []
+    with pytest.raises(SftpError) as wrong, session(target_of(sftp_server.config(), {
+            "private_key": encrypted, "private_key_passphrase": "not it"})):
+        pass
+    assert wrong.value.kind == "config" and "not it" not in str(wrong.value)
+    with pytest.raises(SftpError) as garbage, session(target_of(sftp_server.config(), {"private_key": "garbage"})):
+        pass
+    assert garbage.value.kind == "config" and "private key" in str(garbage.value)
+
+
+def test_b14_a_reader_never_sees_a_partial_batch_under_its_final_name(sftp_server: SftpTestServer) -> None:
+    import threading
+
+    data = b"x" * (4 * 1024 * 1024)
+    final = sftp_server.root / "orders" / "big.json"
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def reader() -> None:  # the warehouse, listing and reading while the hub writes
+        while not stop.is_set():
+            if final.exists():
+                seen.append(len(final.read_bytes()))
+
+    with session(password_target(sftp_server)) as sftp:
+        sftp.makedirs("/orders")
+        watcher = threading.Thread(target=reader)
+        watcher.start()
+        try:
+            sftp.put_atomic("/orders/big.json", data)
+        finally:
+            stop.set()
+            watcher.join()
+    assert final.read_bytes() == data
+    assert all(size == len(data) for size in seen)  # whenever the name was there, the whole file was

@@ -195,3 +195,12 @@ def test_c1_a_file_too_large_goes_to_failed_with_the_reason(world, tmp_path, mon
     report = shipment_inbox.run(ctx, world.connection_id)
     assert report is not None and report.status is RunStatus.PARTIAL and report.counts["refused"] == 1
     assert intake.calls == [] and "larger than 10 bytes" in (inbox / "failed" / "huge.csv.errors.txt").read_text()
+
+
+def test_c1_the_hub_wires_the_channels_inbox_opener(world, tmp_path) -> None:
+    ports = world.hub.flow_context().ports(world.connection_id)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "s.csv").write_bytes(GOOD)
+    assert ports.inbox_opener is not None
+    assert ports.inbox_opener.open(local_receiver(tmp_path, inbox=str(inbox))).pending() == ["s.csv"]

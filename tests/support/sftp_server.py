@@ -72,7 +72,8 @@ class _SftpServer(asyncssh.SFTPServer):
 class SftpTestServer:
     """See the module's rules."""
 
-    def __init__(self, root: Path, *, authorized_keys: tuple[str, ...] = ()) -> None:
+    def __init__(self, root: Path, *, authorized_keys: tuple[str, ...] = (),
+                 key_types: tuple[str, ...] = ("ssh-ed25519",)) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self.host = "127.0.0.1"
@@ -81,7 +82,8 @@ class SftpTestServer:
         self.password = PASSWORD
         self.authorized_keys: set[bytes] = {key.encode() for key in authorized_keys}
         self.fail_writes: int | None = None
-        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.host_keys = [asyncssh.generate_private_key(kind) for kind in key_types]
+        self.host_key = self.host_keys[0]
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sftp-test-server", daemon=True)
         self._thread.start()
@@ -107,7 +109,7 @@ class SftpTestServer:
 
     async def _listen(self) -> asyncssh.SSHAcceptor:
         return await asyncssh.create_server(
-            lambda: _Server(self), self.host, self.port, server_host_keys=[self.host_key],
+            lambda: _Server(self), self.host, self.port, server_host_keys=self.host_keys,
             sftp_factory=lambda chan: _SftpServer(chan, self), allow_scp=False, reuse_address=True)
 
     def stop(self) -> None:

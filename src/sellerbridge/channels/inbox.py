@@ -86,7 +86,8 @@ class SftpInbox:
     def pending(self) -> list[str]:
         with session(self.target) as sftp:
             entries = sftp.listdir(self.directory)
-        return sorted(name for name, is_file in entries if is_file and is_complete_name(name))
+        # The server's listing is its word: a name that is not a plain file name is nobody's shipment file.
+        return sorted(name for name, is_file in entries if is_file and is_complete_name(name) and _is_plain(name))
 
     def read(self, name: str) -> bytes:
         path = join(self.directory, _plain(name))
@@ -138,8 +139,12 @@ def _too_large(name: str) -> DomainError:
     return DomainError("file_too_large", f"{name} is larger than {MAX_FILE_BYTES} bytes: not a shipment file")
 
 
+def _is_plain(name: str) -> bool:
+    return bool(name) and name not in {".", ".."} and "/" not in name and "\\" not in name and "\0" not in name
+
+
 def _plain(name: str) -> str:
     """A file name inside the inbox, never a path out of it."""
-    if not name or name != os.path.basename(name) or name in {".", ".."} or "/" in name or "\\" in name:
+    if not _is_plain(name):
         raise ValueError(f"not a file name of the inbox: {name!r}")
     return name

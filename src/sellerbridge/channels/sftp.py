@@ -241,11 +241,14 @@ async def _open(target: SftpTarget, client: _PinnedClient) -> tuple[asyncssh.SSH
             raise SftpError("config", f"the private key for {target.where} cannot be read (wrong format or "
                             "passphrase)", retryable=False) from None
     timeout = target.timeout
+    # The pinned key is the only trusted one (its algorithm is then the one negotiated, so a server with
+    # several host keys presents this one); a pinned fingerprint trusts no key up front. Every other key
+    # goes through _PinnedClient.validate_host_public_key. Never ``known_hosts=None``: that switches host
+    # key checking off.
+    pinned = [asyncssh.import_public_key(target.host_key)] if target.host_key is not None else []
     connection = await asyncssh.connect(
         target.host, target.port, username=target.username, password=target.password, client_keys=keys,
-        # Trust nothing by default: every key goes through _PinnedClient.validate_host_public_key (an empty
-        # trusted list, never ``None``, which would switch host key checking off).
-        known_hosts=([], [], []), client_factory=lambda: client, agent_path=None, config=None,
+        known_hosts=(pinned, [], []), client_factory=lambda: client, agent_path=None, config=None,
         ignore_encrypted=True, connect_timeout=timeout or CONNECT_TIMEOUT, login_timeout=timeout or LOGIN_TIMEOUT,
         preferred_auth=("publickey", "password") if keys else ("password",))
     try:
