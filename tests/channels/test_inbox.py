@@ -96,3 +96,44 @@ def test_c1_open_inbox_refuses_receivers_without_an_inbox(tmp_path) -> None:
     with pytest.raises(InboxError) as wrong_kind:
         open_inbox(webhook)
     assert "cannot have a file inbox" in str(wrong_kind.value)
+
+
+def test_c1_a_reused_name_never_replaces_an_earlier_file_or_report(tmp_path, sftp_server: SftpTestServer) -> None:
+    local = tmp_path / "inbox"
+    local.mkdir()
+    remote = sftp_server.root / "in"
+    remote.mkdir()
+    for directory, inbox in ((local, LocalInbox(local)), (remote, open_inbox(sftp_receiver(sftp_server, inbox="/in")))):
+        for number in (1, 2, 3):
+            (directory / "s.csv").write_text(f"file {number}")
+            inbox.done("s.csv", ok=False, report=f"line 2: qty: error {number}\n")
+        inbox.close()
+        failed = directory / "failed"
+        assert sorted(p.name for p in failed.iterdir()) == [
+            "s-2.csv", "s-2.csv.errors.txt", "s-3.csv", "s-3.csv.errors.txt", "s.csv", "s.csv.errors.txt"]
+        assert (failed / "s-3.csv").read_text() == "file 3"
+        assert (failed / "s-2.csv.errors.txt").read_text() == "line 2: qty: error 2\n"
+
+
+def test_c1_an_sftp_inbox_uses_one_connection_for_a_runs_operations(sftp_server: SftpTestServer) -> None:
+    fill(sftp_server.root / "in")
+    inbox = open_inbox(sftp_receiver(sftp_server, inbox="/in"))
+    for name in inbox.pending():
+        inbox.read(name)
+        inbox.done(name, ok=True)
+    inbox.close()
+    assert sftp_server.connections == 1
+    assert sorted(p.name for p in (sftp_server.root / "in" / "processed").iterdir()) == [
+        "a-shipments.csv", "b-shipments.csv"]
+
+
+def test_c1_an_sftp_inbox_reconnects_after_the_server_came_back(sftp_server: SftpTestServer) -> None:
+    fill(sftp_server.root / "in")
+    inbox = open_inbox(sftp_receiver(sftp_server, inbox="/in"))
+    assert inbox.pending() == ["a-shipments.csv", "b-shipments.csv"]
+    sftp_server.stop()
+    with pytest.raises(SftpError):
+        inbox.read("a-shipments.csv")
+    sftp_server.start()
+    assert inbox.read("a-shipments.csv") == b"order,qty\n2,2\n"
+    inbox.close()

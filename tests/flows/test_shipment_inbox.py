@@ -82,6 +82,9 @@ class FlakyMove:
                     raise InboxError("the inbox went away before the move")
                 inbox.done(name, ok=ok, report=report)
 
+            def close(self) -> None:
+                inbox.close()
+
         return Wrapped()
 
 

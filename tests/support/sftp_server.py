@@ -42,6 +42,14 @@ class _Server(asyncssh.SSHServer):
     def __init__(self, owner: SftpTestServer) -> None:
         self.owner = owner
 
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.owner.connections += 1
+        self.owner.open_connections.add(conn)
+        self.conn = conn
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner.open_connections.discard(self.conn)
+
     def begin_auth(self, username: str) -> bool:
         return True  # authentication is always required
 
@@ -82,6 +90,8 @@ class SftpTestServer:
         self.password = PASSWORD
         self.authorized_keys: set[bytes] = {key.encode() for key in authorized_keys}
         self.fail_writes: int | None = None
+        self.connections = 0  # SSH connections accepted so far
+        self.open_connections: set[asyncssh.SSHServerConnection] = set()
         self.host_keys = [asyncssh.generate_private_key(kind) for kind in key_types]
         self.host_key = self.host_keys[0]
         self._loop = asyncio.new_event_loop()
@@ -118,10 +128,12 @@ class SftpTestServer:
             server, self._server = self._server, None
             self._call(self._close(server))
 
-    @staticmethod
-    async def _close(server: asyncssh.SSHAcceptor) -> None:
+    async def _close(self, server: asyncssh.SSHAcceptor) -> None:
         server.close()
         await server.wait_closed()
+        for conn in list(self.open_connections):  # a server going down drops its clients too
+            conn.close()
+            await conn.wait_closed()
 
     def close(self) -> None:
         self.stop()

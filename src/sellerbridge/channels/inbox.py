@@ -6,6 +6,11 @@ rule our own file drop follows. :meth:`Inbox.done` moves a read file to ``proces
 its rows were refused, to ``failed/`` with a ``<name>.errors.txt`` beside it that lists each refused row
 by line number (nothing is lost: the valid rows were taken, the file stays for a person).
 
+A moved file never replaces another: when ``processed/`` or ``failed/`` already holds a file of that
+name (the warehouse re-used a name), the new one is stored as ``<stem>-2<suffix>`` (then ``-3``...), so
+no earlier file and no earlier errors report is lost. An SFTP inbox keeps one connection for one run's
+operations (:meth:`SftpInbox.close` ends it; the flow closes every inbox it opened).
+
 A place that cannot be read (the directory unreadable, the SFTP server down or refusing the login) is an
 :class:`InboxError` / ``SftpError``, both ``UpstreamError``: the inbox flow's run fails (retryably when
 waiting can help) and every file stays where it is for the next run. A file larger than
@@ -15,16 +20,20 @@ waiting can help) and every file stays where it is for the next run. A file larg
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..domain.common.errors import DomainError, UpstreamError
 from ..domain.ports.deliveries import Inbox, ReceiverKind, ReceiverSpec
 from .localfs import private_dirs, write_atomic
-from .sftp import MAX_READ_BYTES, SftpError, SftpTarget, join, session, target_of
+from .sftp import MAX_READ_BYTES, SftpError, SftpSession, SftpTarget, join, session, target_of
 
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
 PROCESSED, FAILED = "processed", "failed"
 ERRORS_SUFFIX = ".errors.txt"
+MAX_SAME_NAME = 1000  # copies of one name kept in processed/ or failed/; past it, the plain name is replaced
 MAX_FILE_BYTES = MAX_READ_BYTES
 
 
@@ -69,31 +78,36 @@ class LocalInbox:
         name = _plain(name)
         try:
             private_dirs(target)
+            moved = free_name(name, lambda candidate: (target / candidate).exists())
             if report:
-                write_atomic(target / f"{name}{ERRORS_SUFFIX}", report.encode("utf-8"))
-            os.replace(self.directory / name, target / name)
+                write_atomic(target / f"{moved}{ERRORS_SUFFIX}", report.encode("utf-8"))
+            os.replace(self.directory / name, target / moved)
         except OSError as exc:
             raise InboxError(f"cannot move {name} to {target}: {exc.strerror or type(exc).__name__}") from None
 
+    def close(self) -> None:
+        """Nothing held open."""
+
 
 class SftpInbox:
-    """``domain.ports.deliveries.Inbox`` in a directory of an SFTP server (one connection per operation)."""
+    """``domain.ports.deliveries.Inbox`` in a directory of an SFTP server: one connection, opened at the
+    first operation and kept until :meth:`close` (or dropped after a failure: the next call reconnects)."""
 
     def __init__(self, target: SftpTarget, directory: str) -> None:
         self.target = target
         self.directory = directory
+        self._stack: ExitStack | None = None
+        self._session: SftpSession | None = None
 
     def pending(self) -> list[str]:
-        with session(self.target) as sftp:
-            entries = sftp.listdir(self.directory)
+        entries = self._do(lambda sftp: sftp.listdir(self.directory))
         # The server's listing is its word: a name that is not a plain file name is nobody's shipment file.
         return sorted(name for name, is_file in entries if is_file and is_complete_name(name) and _is_plain(name))
 
     def read(self, name: str) -> bytes:
         path = join(self.directory, _plain(name))
         try:
-            with session(self.target) as sftp:
-                return sftp.read(path, limit=MAX_FILE_BYTES)
+            return self._do(lambda sftp: sftp.read(path, limit=MAX_FILE_BYTES))
         except SftpError as exc:
             if exc.kind == "too_large":
                 raise _too_large(name) from None
@@ -102,11 +116,30 @@ class SftpInbox:
     def done(self, name: str, *, ok: bool, report: str = "") -> None:
         name = _plain(name)
         target = join(self.directory, PROCESSED if ok else FAILED)
-        with session(self.target) as sftp:
+
+        def move(sftp: SftpSession) -> None:
             sftp.makedirs(target)
+            moved = free_name(name, lambda candidate: sftp.exists(join(target, candidate)))
             if report:
-                sftp.put_atomic(join(target, f"{name}{ERRORS_SUFFIX}"), report.encode("utf-8"))
-            sftp.rename(join(self.directory, name), join(target, name))
+                sftp.put_atomic(join(target, f"{moved}{ERRORS_SUFFIX}"), report.encode("utf-8"))
+            sftp.rename(join(self.directory, name), join(target, moved))
+        self._do(move)
+
+    def close(self) -> None:
+        if self._stack is not None:
+            stack, self._stack, self._session = self._stack, None, None
+            stack.close()
+
+    def _do(self, work: Callable[[SftpSession], Any]) -> Any:
+        try:
+            if self._session is None:
+                stack = ExitStack()
+                self._session = stack.enter_context(session(self.target))
+                self._stack = stack
+            return work(self._session)
+        except SftpError:
+            self.close()  # the connection may be broken: the next operation opens a new one
+            raise
 
 
 class ChannelInboxes:
@@ -127,6 +160,19 @@ def open_inbox(spec: ReceiverSpec) -> Inbox:
     if spec.kind is ReceiverKind.SFTP:
         return SftpInbox(target_of(spec.config, spec.secrets), directory)
     raise InboxError(f"receiver {spec.name!r} ({spec.kind.value}) cannot have a file inbox", retryable=False)
+
+
+def free_name(name: str, taken: Callable[[str], bool]) -> str:
+    """``name``, or ``<stem>-2<suffix>``, ``-3``... the first that is not ``taken`` (see the module's rules)."""
+    if not taken(name):
+        return name
+    path = PurePosixPath(name)
+    stem, suffix = (path.stem, path.suffix) if path.stem else (name, "")
+    for number in range(2, MAX_SAME_NAME + 1):
+        candidate = f"{stem}-{number}{suffix}"
+        if not taken(candidate):
+            return candidate
+    return name
 
 
 def _within_limit(name: str, data: bytes) -> bytes:

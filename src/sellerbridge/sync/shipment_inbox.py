@@ -57,7 +57,11 @@ def read_inboxes(run: RunContext) -> None:
     unreadable: UpstreamError | None = None
     for spec in ports.receivers.inboxes():
         try:
-            read_inbox(run, spec, ports.inbox_opener.open(spec))
+            inbox = ports.inbox_opener.open(spec)
+            try:
+                read_inbox(run, spec, inbox)
+            finally:
+                inbox.close()
         except UpstreamError as exc:
             run.tally.note(ItemResult(f"receiver:{spec.id}", ItemStatus.ERROR,
                                       (Message("inbox_unreadable", exc.summary()),)))

@@ -84,6 +84,9 @@ class Inbox(Protocol):
     def done(self, name: str, *, ok: bool, report: str = "") -> None:
         """Move the file out of the way: to ``processed/``, or to ``failed/`` with ``report`` beside it."""
 
+    def close(self) -> None:
+        """Release what the inbox holds open (an SFTP connection kept for one run's operations)."""
+
 
 class Receivers(Protocol):
     """One connection's receivers, as the delivery and inbox flows read them (``db/``)."""
