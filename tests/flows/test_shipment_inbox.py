@@ -207,3 +207,14 @@ def test_c1_the_hub_wires_the_channels_inbox_opener(world, tmp_path) -> None:
     (inbox / "s.csv").write_bytes(GOOD)
     assert ports.inbox_opener is not None
     assert ports.inbox_opener.open(local_receiver(tmp_path, inbox=str(inbox))).pending() == ["s.csv"]
+
+
+def test_c1_a_run_asked_for_is_recorded_even_without_an_inbox(world, tmp_path) -> None:
+    from sellerbridge.jobs import manage
+
+    asked = manage.request_run(world.hub, "shipment_inbox", world.connection_id)
+    ctx = Context(world.hub, ListedReceivers([]), RowIntake())
+    report = shipment_inbox.run(ctx, world.connection_id)
+    assert report is not None and report.run_id == asked["run_id"] and report.status is RunStatus.DONE
+    assert report.counts["files"] == 0
+    assert shipment_inbox.run(ctx, world.connection_id) is None  # nothing asked, no inbox: nothing recorded

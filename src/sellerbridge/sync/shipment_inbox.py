@@ -38,13 +38,15 @@ FLOW = Flow("shipment_inbox", every=timedelta(minutes=1), counts=COUNTS,
 
 
 def run(ctx: FlowContext, connection_id: int | None) -> RunReport | None:
-    """A run when the connection has an inbox (or cannot run: the run records why); else None."""
+    """A run when the connection has an inbox, a person asked for one (a queued run must end), or the
+    connection cannot run (the run records why); else None: nothing recorded."""
     assert connection_id is not None
     try:
         ports = ctx.ports(connection_id)
     except ConfigError:
         return record_run(ctx, FLOW, connection_id, read_inboxes)
-    if ports.receivers is None or not ports.receivers.inboxes():
+    if (ports.receivers is None or not ports.receivers.inboxes()) and ctx.runs.unfinished(
+            FLOW.name, connection_id) is None:
         return None
     return record_run(ctx, FLOW, connection_id, read_inboxes)
 
@@ -52,7 +54,9 @@ def run(ctx: FlowContext, connection_id: int | None) -> RunReport | None:
 def read_inboxes(run: RunContext) -> None:
     """Every inbox of the connection; the first inbox that could not be read fails the run at the end."""
     ports = run.ports
-    if ports.receivers is None or ports.inbox_opener is None or ports.shipment_intake is None:
+    if ports.receivers is None:
+        return  # this hub keeps no receivers: nothing to read (a run asked for ends done, with nothing)
+    if ports.inbox_opener is None or ports.shipment_intake is None:
         raise ConfigError("the hub has no shipment intake or inbox opener wired: the inbox cannot be read")
     unreadable: UpstreamError | None = None
     for spec in ports.receivers.inboxes():
