@@ -170,3 +170,16 @@ def test_b14_sftp_server_down_is_a_failed_attempt_not_an_exception(sftp_server: 
     assert drop.acknowledged(receiver, ["20261202T100000Z-4-1"]) == []  # asked again later
     sftp_server.start()
     assert drop.send(receiver, [message(1)]).ok
+
+
+def test_b14_check_probes_a_receiver_without_leaving_a_file(tmp_path, sftp_server: SftpTestServer) -> None:
+    local = LocalDropTransport(Clock()).check(local_receiver(tmp_path / "wms"))
+    assert local.ok and list((tmp_path / "wms" / "orders").iterdir()) == []
+    (tmp_path / "a-file").write_text("")
+    assert not LocalDropTransport(Clock()).check(local_receiver(tmp_path / "a-file")).ok
+
+    remote = SftpDropTransport(Clock()).check(sftp_receiver(sftp_server, inbox="/wms"))
+    assert remote.ok and "writable" in remote.excerpt
+    assert list((sftp_server.root / "wms" / "orders").iterdir()) == []
+    refused = SftpDropTransport(Clock()).check(sftp_receiver(sftp_server, secrets={"password": "nope-nope"}))
+    assert not refused.ok and "refused the login" in refused.excerpt and "nope-nope" not in refused.excerpt

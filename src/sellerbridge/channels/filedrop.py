@@ -29,6 +29,7 @@ from .sftp import SftpError, join, session, target_of
 
 ORDERS, ACK, DONE = "orders", "ack", "done"
 ACK_SUFFIX = ".ack"
+CHECK_FILE = ".sellerbridge-check"  # written and removed by check(): a dot-name no reader takes
 
 
 def _utc_now() -> datetime:
@@ -87,6 +88,20 @@ class LocalDropTransport(_Drop):
             return _failed(started, f"cannot write {orders / name}: {exc.strerror or type(exc).__name__}")
         return _written(started, batch, name)
 
+    def check(self, receiver: ReceiverSpec) -> Attempt:
+        """Whether a batch could be written now (``receivers test``): a probe file written and removed."""
+        started = time.monotonic()
+        directory = receiver.config.get("directory")
+        if not isinstance(directory, str) or not directory:
+            return _failed(started, "the receiver has no directory (config directory)")
+        probe = Path(directory) / ORDERS / CHECK_FILE
+        try:
+            write_atomic(private_dirs(probe.parent) / CHECK_FILE, b"sellerbridge")
+            probe.unlink()
+        except OSError as exc:
+            return _failed(started, f"cannot write {probe}: {exc.strerror or type(exc).__name__}")
+        return Attempt(ok=True, acknowledged=True, duration_ms=_ms(started), excerpt=f"{probe.parent} is writable")
+
     def acknowledged(self, receiver: ReceiverSpec, batch_names: Sequence[str]) -> list[str]:
         directory = receiver.config.get("directory")
         if not isinstance(directory, str) or not directory:
@@ -134,6 +149,25 @@ class SftpDropTransport(_Drop):
         except SftpError:
             return []  # the server down: none acknowledged now, the delivery flow asks again later
         return acked_names(names, acks, done)
+
+    def check(self, receiver: ReceiverSpec) -> Attempt:
+        """Whether a batch could be written now (``receivers test``): login, host key, a probe file written
+        and removed in ``orders/``; the inbox is listed too when the receiver has one."""
+        started = time.monotonic()
+        try:
+            target = target_of(receiver.config, receiver.secrets)
+            orders = join(_remote_dir(receiver), ORDERS)
+            with session(target) as sftp:
+                sftp.makedirs(orders)
+                sftp.put_atomic(join(orders, CHECK_FILE), b"sellerbridge")
+                sftp.remove(join(orders, CHECK_FILE))
+                inbox = receiver.config.get("inbox")
+                if isinstance(inbox, str) and inbox:
+                    sftp.listdir(inbox)
+        except SftpError as exc:
+            return _failed(started, str(exc))
+        return Attempt(ok=True, acknowledged=True, duration_ms=_ms(started),
+                       excerpt=f"{target.where}{orders} is writable")
 
 
 def _remote_dir(receiver: ReceiverSpec) -> str:

@@ -200,6 +200,9 @@ class SftpSession:
             raise
         self.rename(part, path)
 
+    def remove(self, path: str) -> None:
+        self._run("remove", path, self._sftp.remove(path))
+
     def put(self, path: str, data: bytes) -> None:
         """Write a small file as it is (a report beside a file a person reads)."""
         async def work() -> None:
@@ -265,7 +268,7 @@ def _explained(exc: BaseException, target: SftpTarget, what: str, *, seen: str |
     if isinstance(exc, SftpError):
         return exc
     if isinstance(exc, asyncssh.HostKeyNotVerifiable):
-        pinned = target.host_key_fingerprint or _fingerprint(target.host_key)
+        pinned = target.host_key_fingerprint or host_key_fingerprint(target.host_key)
         return SftpError("host_key", f"{target.host}:{target.port} presented host key {seen or 'unknown'}, not the "
                          f"pinned {pinned}: refused (if the server's key changed on purpose, pin the new one)",
                          retryable=False)
@@ -302,7 +305,8 @@ def _short(text: str) -> str:
     return " ".join(str(text or "").split())[:200] or "no reason given"
 
 
-def _fingerprint(host_key: str | None) -> str:
+def host_key_fingerprint(host_key: str | None) -> str:
+    """The SHA256 fingerprint of an OpenSSH public key line (to show a pinned key to a person)."""
     if host_key is None:
         return "none"
     with suppress(asyncssh.KeyImportError, ValueError):
