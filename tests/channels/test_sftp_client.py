@@ -214,3 +214,16 @@ def test_b14_a_reader_never_sees_a_partial_batch_under_its_final_name(sftp_serve
             watcher.join()
     assert final.read_bytes() == data
     assert all(size == len(data) for size in seen)  # whenever the name was there, the whole file was
+
+
+def test_b14_the_machines_own_ssh_keys_are_never_used(sftp_server: SftpTestServer, tmp_path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    own = generate_client_key()  # the hub user's own key, which the warehouse's server would accept
+    (home / ".ssh" / "id_ed25519").write_text(own.private_openssh)
+    (home / ".ssh" / "id_ed25519").chmod(0o600)
+    sftp_server.authorize(own.public_openssh)
+    monkeypatch.setenv("HOME", str(home))
+    with pytest.raises(SftpError) as refused, session(target_of(sftp_server.config(), {"password": "wrong"})):
+        pass
+    assert refused.value.kind == "auth"  # only the receiver's own credentials are tried

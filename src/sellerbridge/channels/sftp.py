@@ -250,7 +250,8 @@ async def _open(target: SftpTarget, client: _PinnedClient) -> tuple[asyncssh.SSH
     # key checking off.
     pinned = [asyncssh.import_public_key(target.host_key)] if target.host_key is not None else []
     connection = await asyncssh.connect(
-        target.host, target.port, username=target.username, password=target.password, client_keys=keys,
+        # client_keys None, not []: an empty list makes asyncssh load the machine's own ~/.ssh keys
+        target.host, target.port, username=target.username, password=target.password, client_keys=keys or None,
         known_hosts=(pinned, [], []), client_factory=lambda: client, agent_path=None, config=None,
         ignore_encrypted=True, connect_timeout=timeout or CONNECT_TIMEOUT, login_timeout=timeout or LOGIN_TIMEOUT,
         preferred_auth=("publickey", "password") if keys else ("password",))
