@@ -218,3 +218,17 @@ def test_c1_a_run_asked_for_is_recorded_even_without_an_inbox(world, tmp_path) -
     assert report is not None and report.run_id == asked["run_id"] and report.status is RunStatus.DONE
     assert report.counts["files"] == 0
     assert shipment_inbox.run(ctx, world.connection_id) is None  # nothing asked, no inbox: nothing recorded
+
+
+def test_c1_a_changed_host_key_fails_the_run_for_a_person(world, sftp_server: SftpTestServer) -> None:  # noqa: F811
+    import asyncssh
+
+    (sftp_server.root / "in").mkdir()
+    (sftp_server.root / "in" / "s.csv").write_bytes(GOOD)
+    other = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    intake = RowIntake()
+    ctx = Context(world.hub, ListedReceivers([sftp_receiver(sftp_server, inbox="/in", host_key=other)]), intake)
+    report = shipment_inbox.run(ctx, world.connection_id)
+    assert report is not None and report.status is RunStatus.FAILED and not report.retryable
+    assert "not the pinned" in (report.error or "") and intake.calls == []
+    assert (sftp_server.root / "in" / "s.csv").is_file()
