@@ -227,3 +227,15 @@ def test_b14_the_machines_own_ssh_keys_are_never_used(sftp_server: SftpTestServe
     with pytest.raises(SftpError) as refused, session(target_of(sftp_server.config(), {"password": "wrong"})):
         pass
     assert refused.value.kind == "auth"  # only the receiver's own credentials are tried
+
+
+def test_b14_the_test_server_stops_cleanly(tmp_path) -> None:
+    import socket
+
+    server = SftpTestServer(tmp_path / "root").start()
+    with session(target_of(server.config(), {"password": PASSWORD})) as sftp:
+        sftp.put_atomic("/a", b"a")
+        server.close()  # with a client connected
+    assert not server._thread.is_alive()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", server.port), timeout=2):
+        pass
