@@ -232,3 +232,16 @@ def test_c1_a_changed_host_key_fails_the_run_for_a_person(world, sftp_server: Sf
     assert report is not None and report.status is RunStatus.FAILED and not report.retryable
     assert "not the pinned" in (report.error or "") and intake.calls == []
     assert (sftp_server.root / "in" / "s.csv").is_file()
+
+
+def test_c1_an_inbox_needing_a_person_outranks_one_that_is_down(world, tmp_path,
+                                                               sftp_server: SftpTestServer) -> None:  # noqa: F811
+    import asyncssh
+
+    other = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    receivers = ListedReceivers([sftp_receiver(sftp_server, inbox="/in", receiver_id=5, port=1),
+                                 sftp_receiver(sftp_server, inbox="/in", receiver_id=6, host_key=other)])
+    report = shipment_inbox.run(Context(world.hub, receivers, RowIntake()), world.connection_id)
+    assert report is not None and report.status is RunStatus.FAILED and not report.retryable
+    assert "not the pinned" in (report.error or "")
+    assert [item.key for item in report.items] == ["receiver:5", "receiver:6"]

@@ -52,7 +52,9 @@ def run(ctx: FlowContext, connection_id: int | None) -> RunReport | None:
 
 
 def read_inboxes(run: RunContext) -> None:
-    """Every inbox of the connection; the first inbox that could not be read fails the run at the end."""
+    """Every inbox of the connection; an inbox that could not be read fails the run at the end (one that
+    needs a person first: its error is then shown with the connection, and the regular schedule still
+    tries the others every minute rather than backing off)."""
     ports = run.ports
     if ports.receivers is None:
         return  # this hub keeps no receivers: nothing to read (a run asked for ends done, with nothing)
@@ -69,7 +71,8 @@ def read_inboxes(run: RunContext) -> None:
         except UpstreamError as exc:
             run.tally.note(ItemResult(f"receiver:{spec.id}", ItemStatus.ERROR,
                                       (Message("inbox_unreadable", exc.summary()),)))
-            unreadable = unreadable or exc
+            if unreadable is None or (unreadable.retryable and not exc.retryable):
+                unreadable = exc
     if unreadable is not None:
         raise unreadable
 
