@@ -12,6 +12,7 @@ port. ``fail_writes`` makes every write fail with an OS error (``errno.ENOSPC``:
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ class _SftpServer(asyncssh.SFTPServer):
 
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
         if self.owner.fail_writes is not None:
-            raise OSError(self.owner.fail_writes, "No space left on device")
+            raise OSError(self.owner.fail_writes, os.strerror(self.owner.fail_writes))
         return super().write(file_obj, offset, data)
 
 
