@@ -24,6 +24,7 @@ from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
+from .channels.inbox import ChannelInboxes
 from .db.files import private_dir
 from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
@@ -205,7 +206,8 @@ class HubFlowContext:
             marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
             shipments=self.shipment_intake(connection_id),
             confirmations=DbConfirmationStore(hub.store, connection_id, hub.now),
-            cancellations=DbCancellationStore(hub.store, connection_id, hub.now))
+            cancellations=DbCancellationStore(hub.store, connection_id, hub.now),
+            inbox_opener=ChannelInboxes())
 
     def shipment_intake(self, connection_id: int) -> DbShipmentIntake:
         """The connection's shipment intake (C1): what it stores with a queued package asks for the

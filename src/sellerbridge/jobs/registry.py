@@ -23,11 +23,12 @@ from ..sync import (
     retention,
     ship_deadlines,
     shipment_confirm,
+    shipment_inbox,
 )
 from ..sync.runs import Flow
 
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
-                                   ship_deadlines, shipment_confirm, line_cancel)
+                                   ship_deadlines, shipment_confirm, line_cancel, shipment_inbox)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,9 @@ class Inbox(Protocol):
     def done(self, name: str, *, ok: bool, report: str = "") -> None:
         """Move the file out of the way: to ``processed/``, or to ``failed/`` with ``report`` beside it."""
 
+    def close(self) -> None:
+        """Release what the inbox holds open (an SFTP connection kept for one run's operations)."""
+
 
 class Receivers(Protocol):
     """One connection's receivers, as the delivery and inbox flows read them (``db/``)."""
@@ -93,3 +96,10 @@ class Receivers(Protocol):
 
     def inboxes(self) -> list[ReceiverSpec]:
         """File receivers that also have an inbox (``config["inbox"]``: the directory the warehouse writes to)."""
+
+
+class InboxOpener(Protocol):
+    """Opens the inbox of a file receiver (``channels.inbox.open_inbox``; wired by ``bootstrap``)."""
+
+    def open(self, spec: ReceiverSpec) -> Inbox:
+        """The receiver's ``config["inbox"]``; an ``UpstreamError`` when it is not configured or unreachable."""
