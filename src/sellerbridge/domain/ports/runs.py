@@ -17,7 +17,6 @@ from ..common.clock import Clock
 from ..common.results import ItemResult, RunReport
 from ..orders.filters import OrderImportSettings
 from .confirmations import CancellationStore, ConfirmationStore, ShipmentConfirmer
-from .deliveries import InboxOpener, Receivers
 from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
