@@ -24,11 +24,13 @@ from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
+from .channels.webhook import WebhookTransport
 from .db.files import private_dir
 from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
 from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
+from .db.stores.deliveries import DbDeliveryStore, DbReceivers
 from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
 from .db.stores.orders import DbOrderStore, load_order_settings
@@ -37,6 +39,7 @@ from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
+from .domain.ports.deliveries import ReceiverKind, Transport
 from .domain.ports.runs import ConnectionInfo, RunPorts
 from .settings import Settings
 
@@ -55,6 +58,20 @@ class Hub:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _flow_context: HubFlowContext | None = None
     _sharers: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)  # (seller, region) -> (at, n)
+    _transports: dict[str, Transport] | None = None
+
+    def transports(self) -> dict[str, Transport]:
+        """The delivery transports of this process, one per receiver kind (built once: they hold clients).
+
+        Webhooks are ``channels.webhook``; the file kinds are ``channels.filedrop``'s local and SFTP
+        transports, when that module is part of this build (issue 10's files work)."""
+        with self._lock:
+            if self._transports is None:
+                built: dict[str, Transport] = {
+                    ReceiverKind.WEBHOOK: WebhookTransport(allow_http=self.settings.allow_http_webhooks)}
+                built.update(file_transports())
+                self._transports = built
+            return self._transports
 
     def budget_sharers(self, seller_id: str, region: str) -> int:
         """How many active connections share a seller account's budgets in a region (G1: Amazon's buckets
@@ -145,7 +162,20 @@ class Hub:
             gateways, self._gateways = [g for _, g in self._gateways.values()], {}
         for gateway in gateways:
             gateway.close()
+        for transport in (self._transports or {}).values():
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()
         self.store.close()
+
+
+def file_transports() -> dict[str, Transport]:
+    """The file-drop transports (``channels/filedrop.py``: a local directory, SFTP), by receiver kind."""
+    try:
+        from .channels import filedrop  # type: ignore[attr-defined]
+    except ImportError:  # the files part of issue 10 is built apart; without it file receivers wait
+        return {}
+    return {ReceiverKind.LOCAL_DIR: filedrop.LocalDropTransport(), ReceiverKind.SFTP: filedrop.SftpDropTransport()}
 
 
 def check_runnable(record: ConnectionRecord, now: datetime) -> None:
@@ -196,7 +226,9 @@ class HubFlowContext:
             orders=DbOrderStore(hub.store, connection_id, settings, now=hub.now),
             documents=DbDocumentStore(hub.store, connection_id),
             fetches=DbPendingFetches(hub.store, connection_id),
-            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii)
+            marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
+            receivers=DbReceivers(hub.store, connection_id, hub.now),
+            deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports())
 
     def calls_of(self, run_id: int) -> AbstractContextManager[None]:
         return calllog.run_scope(run_id)

@@ -13,10 +13,11 @@ from types import ModuleType
 
 from ..domain.common.results import RunReport
 from ..domain.ports.runs import FlowContext
-from ..sync import orders, orders_backlog, orders_backstop, orders_fetch, pii_purge, retention
+from ..sync import deliveries, orders, orders_backlog, orders_backstop, orders_fetch, pii_purge, retention
 from ..sync.runs import Flow
 
-MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention)
+MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
+                                   deliveries)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ..common.clock import Clock
 from ..common.results import ItemResult, RunReport
 from ..orders.filters import OrderImportSettings
+from .deliveries import DeliveryStore, Receivers, Transport
 from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
@@ -134,6 +135,9 @@ class RunPorts:
     marks: ConnectionMarks | None
     pii: PiiStore | None
     retention: RetentionStore | None = None  # hub-wide runs only (sync/retention.py)
+    receivers: Receivers | None = None  # the connection's warehouse receivers (sync/deliveries.py)
+    deliveries: DeliveryStore | None = None  # their deliveries (sync/deliveries.py)
+    transports: Mapping[str, Transport] | None = None  # one per receiver kind (channels/), by ReceiverKind
 
 
 class FlowContext(Protocol):
