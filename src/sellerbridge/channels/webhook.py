@@ -21,11 +21,12 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from ..domain.common.pii import redact_document
+from ..domain.common.pii import ADDRESS_PII_FIELDS, BUYER_PII_FIELDS, redact_document
 from ..domain.ports.deliveries import Attempt, Message, ReceiverSpec
 from .signature import HEADER, MESSAGE_ID_HEADER, TOPIC_HEADER, sign
 
@@ -124,6 +125,18 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
+# The message's own personal parts, by the message's names (an echo of it must not keep them).
+_OUR_PII_KEYS = frozenset({"ship_to", "buyer", *ADDRESS_PII_FIELDS, *BUYER_PII_FIELDS})
+
+
+def _without_ours(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_ours(v) for k, v in value.items() if str(k).lower() not in _OUR_PII_KEYS}
+    if isinstance(value, list):
+        return [_without_ours(v) for v in value]
+    return value
+
+
 _EMAIL = re.compile(r"[^\s@\"',;<>]+@[^\s@\"',;<>]+")
 _DIGITS = re.compile(r"\d[\d ()+./-]{6,}\d")
 
@@ -133,7 +146,7 @@ def excerpt(status: int, text: str, secrets: Sequence[str] = ()) -> str:
     (a receiver may echo the message): a JSON answer through the one redaction of documents, then
     e-mail addresses and long digit runs (phones, postal codes) masked."""
     try:
-        shown = json.dumps(redact_document(json.loads(text)), ensure_ascii=False)
+        shown = json.dumps(_without_ours(redact_document(json.loads(text))), ensure_ascii=False)
     except (ValueError, RecursionError):
         shown = text
     for secret in secrets:

@@ -181,7 +181,8 @@ def next_due(session: Session, connection_id: int) -> datetime | None:
 def redeliver(session: Session, *, now: datetime, delivery_ids: Sequence[int] = (),
               receiver_id: int | None = None) -> list[DeliveryRecord]:
     """Deliveries made due again at once, with a fresh retry period: the ids given (any state but a
-    ping), or every failed one of ``receiver_id``. Returns the ones changed."""
+    ping), or every failed one of ``receiver_id``; their receivers' open breakers probe at once.
+    Returns the ones changed."""
     stmt = select(t.c.id).where(t.c.event_id.is_not(None))
     if delivery_ids:
         stmt = stmt.where(t.c.id.in_(list(delivery_ids)))
@@ -193,6 +194,10 @@ def redeliver(session: Session, *, now: datetime, delivery_ids: Sequence[int] = 
     if ids:
         session.execute(update(t).where(t.c.id.in_(ids)).values(
             status="pending", next_attempt_at=now, first_attempt_at=None, acknowledged_at=None, updated_at=now))
+        # A person asked: an open breaker of these receivers lets a probe go at once (not after its cool-down).
+        owners = select(t.c.receiver_id).where(t.c.id.in_(ids)).scalar_subquery()
+        session.execute(update(receivers).where(receivers.c.id.in_(owners), receivers.c.breaker_state == "open")
+                        .values(breaker_retry_at=now, updated_at=now))
     return [r for i in ids if (r := get(session, i)) is not None]
 
 
@@ -238,7 +243,7 @@ def open_by_kind(session: Session) -> dict[tuple[str, str], int]:
     rows = session.execute(
         select(receivers.c.kind, t.c.status, func.count())
         .select_from(t.join(receivers, receivers.c.id == t.c.receiver_id))
-        .where(or_(t.c.status == "pending", t.c.status == "failed", t.c.status == "sent"))
+        .where(or_(t.c.status == "pending", t.c.status == "failed", t.c.status == "sent"), t.c.event_id.is_not(None))
         .group_by(receivers.c.kind, t.c.status))
     return {(kind, status): int(n) for kind, status, n in rows}
 
