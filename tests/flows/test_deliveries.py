@@ -245,3 +245,44 @@ def test_b14_the_older_secret_expires_by_itself_after_the_grace_period(world):
         world.advance(timedelta(hours=world.settings.webhook_rotation_grace_hours, minutes=1).total_seconds())
         receiver.secrets = [old]
         assert not receiver_service.test_receiver(world.hub, wms)["ok"]
+
+
+def test_b14_a_poll_that_stored_orders_asks_for_the_delivery_run_at_once(world):
+    from sellerbridge.jobs.scheduler import ensure_jobs
+
+    ensure_jobs(world.hub)
+    key = f"deliveries:{world.connection_id}"
+    [before] = world.rows("SELECT requested_at, next_run_at FROM jobs WHERE key = :k", k=key)
+    with WebhookReceiver() as receiver:
+        add_webhook(world, receiver)
+        new_orders(world, 2)
+        [after] = world.rows("SELECT requested_at, requests FROM jobs WHERE key = :k", k=key)
+        assert before.requested_at is None and after.requested_at is not None and after.requests == 1
+        world.advance(30)
+        sync_orders(world.hub, world.connection_id)  # nothing new: not asked again
+        [again] = world.rows("SELECT requests FROM jobs WHERE key = :k", k=key)
+        assert again.requests == 1
+
+
+def test_b14_amazon_cancelling_units_of_a_delivered_order_sends_order_updated(world):
+    backend = world.sandbox.backend
+    with WebhookReceiver() as receiver:
+        add_webhook(world, receiver)
+        [target] = world.create_orders(1, status="Unshipped", fba=False)
+        with backend.lock:  # three units of the first line (the sandbox's control API has no such knob)
+            seller = backend.sellers[world.seller_id]
+            seller.orders[target].lines[0].quantity = 3
+            backend.touch_order(seller, seller.orders[target])
+        world.past_search_lag()
+        sync_orders(world.hub, world.connection_id)
+        deliver(world)
+        with backend.lock:  # Amazon cancels one of them
+            seller.orders[target].lines[0].quantity_cancelled = 1
+            backend.touch_order(seller, seller.orders[target])
+        world.past_search_lag()
+        sync_orders(world.hub, world.connection_id)
+        deliver(world)
+        [updated] = [m for m in receiver.processed.values() if m["topic"] == "order.updated"]
+        assert updated["order"]["amazon_order_id"] == target
+        line = updated["order"]["lines"][0]
+        assert line["quantity"] == 3 and line["quantity_cancelled"] == 1

@@ -65,6 +65,19 @@ def run(ctx: FlowContext, connection_id: int | None) -> RunReport | None:
     return record_run(ctx, FLOW, connection_id, deliver)
 
 
+# What an order run counts when it may have written outbox events (created, updated, cancelled orders).
+EVENT_COUNTS = ("created", "updated", "cancelled")
+
+
+def ask_after(ctx: FlowContext, report: RunReport | None) -> RunReport | None:
+    """Ask for the connection's delivery run when an order run stored changes (delivery latency: the
+    order stored -> at the webhook in seconds, not at the next schedule). Returns ``report``."""
+    if report is not None and report.connection_id is not None and \
+            any(report.counts.get(name, 0) > 0 for name in EVENT_COUNTS):
+        ctx.ask(FLOW.name, report.connection_id)
+    return report
+
+
 def deliver(run: RunContext) -> datetime | None:
     """Fan out, send what is due, look for acknowledgements; returns when something is due next."""
     store = _port(run.ports.deliveries, "deliveries")

@@ -20,7 +20,9 @@ or for a page alike (``db/stores/orders.py``). The rules:
   its cancellation reaches the warehouse too.
 - Outbox (B14): ``order.created`` when an order is stored as, or becomes, one the warehouse ships
   (Pending -> Unshipped); ``order.cancel_requested`` when the buyer newly asks to cancel (a person
-  decides, B9). At most one event per topic per write.
+  decides, B9); ``order.updated`` when Amazon cancelled some units of an open order the warehouse
+  has (a held line's open quantity went down while nothing shipped: the warehouse must pick fewer,
+  issue 10). At most one event per topic per write.
 - Customer (B5): a new order finds or creates its customer; an update does so only while the stored
   order has none (imported Pending, before Amazon gave buyer data).
 
@@ -41,6 +43,7 @@ __all__ = [
     "ORDER_CANCELLED",
     "ORDER_CANCEL_REQUESTED",
     "ORDER_CREATED",
+    "ORDER_UPDATED",
     "HoldChange",
     "LineHold",
     "OrderState",
@@ -54,6 +57,7 @@ __all__ = [
 ORDER_CREATED = "order.created"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_CANCEL_REQUESTED = "order.cancel_requested"
+ORDER_UPDATED = "order.updated"
 
 # Statuses in which nothing has shipped yet: a hold follows the open quantity exactly (B10).
 NOTHING_SHIPPED = frozenset({OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY, OrderStatus.UNSHIPPED})
@@ -159,6 +163,8 @@ def plan_update(current: OrderState, mapped: MappedOrder) -> OrderWrite:
         events.append(ORDER_CREATED)  # Pending -> Unshipped: now the warehouse may ship it
     if mapped.buyer_cancel_requested and not current.buyer_cancel_requested:
         events.append(ORDER_CANCEL_REQUESTED)  # a person decides (B9)
+    if sent_before and any(change.quantity < current.holds[change.order_item_id].quantity for change in resize):
+        events.append(ORDER_UPDATED)  # Amazon cancelled some units: the warehouse picks fewer
     return OrderWrite(Outcome.UPDATED, send, resolve_customer, place_holds=place, resize_holds=resize,
                       events=tuple(events))
 
