@@ -286,3 +286,45 @@ def test_b14_amazon_cancelling_units_of_a_delivered_order_sends_order_updated(wo
         assert updated["order"]["amazon_order_id"] == target
         line = updated["order"]["lines"][0]
         assert line["quantity"] == 3 and line["quantity_cancelled"] == 1
+
+
+def test_b14_a_file_receiver_gets_one_batch_per_run_and_waits_for_its_ack(world, tmp_path):
+    from sellerbridge.services import receivers as receivers_service
+    from tests.support.file_drop import DirectoryDrop
+
+    drop = DirectoryDrop()
+    world.hub._transports = {**world.hub.transports(), "local_dir": drop}
+    directory = tmp_path / "drop"
+    directory.mkdir()
+    receivers_service.add_receiver(world.hub, world.connection_id, name="3pl", kind="local_dir",
+                                   config={"directory": str(directory)}, actor="test")
+    new_orders(world, 3)
+    first = deliver(world)
+    assert first.counts["sent"] == 3 and drop.batches == 1 and statuses(world) == Counter(sent=3)
+    [batch] = sorted(p.name for p in directory.iterdir())
+    document = json.loads((directory / batch).read_text())
+    assert document["batch"] == batch and len(document["messages"]) == 3
+    for message in document["messages"]:
+        check_message(message)
+    assert first.resume_at is not None  # it comes back to look for the ack
+    assert deliver(world).counts["acks"] == 0 and drop.batches == 1  # nothing new, no ack yet: no new file
+    (directory / f"{batch}.ack").write_text("")
+    assert deliver(world).counts["acks"] == 3
+    assert statuses(world) == Counter(acknowledged=3)
+
+
+def test_b14_a_file_receiver_acknowledges_by_api_batch_name(world, tmp_path):
+    from sellerbridge.services import receivers as receivers_service
+    from tests.support.file_drop import DirectoryDrop
+
+    world.hub._transports = {**world.hub.transports(), "local_dir": DirectoryDrop()}
+    directory = tmp_path / "drop"
+    directory.mkdir()
+    receivers_service.add_receiver(world.hub, world.connection_id, name="3pl", kind="local_dir",
+                                   config={"directory": str(directory)}, actor="test")
+    new_orders(world, 2)
+    deliver(world)
+    [batch] = [p.name for p in directory.iterdir()]
+    assert delivery_service.acknowledge(world.hub, batches=["nope.json"]) == {"acknowledged": 0}
+    assert delivery_service.acknowledge(world.hub, batches=[batch], connection="us-main") == {"acknowledged": 2}
+    assert statuses(world) == Counter(acknowledged=2)

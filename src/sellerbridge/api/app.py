@@ -35,7 +35,20 @@ from ..services.intake import intake_token
 from ..services.oauth import OAuthError
 from . import schemas
 from .body_limit import MAX_BODY_BYTES, BodyLimit
-from .routers import authorizations, connections, errors, health, intake, jobs, keys, orders, public, runs
+from .routers import (
+    authorizations,
+    connections,
+    deliveries,
+    errors,
+    health,
+    intake,
+    jobs,
+    keys,
+    orders,
+    public,
+    receivers,
+    runs,
+)
 
 log = logging.getLogger("sellerbridge.api")
 
@@ -63,7 +76,8 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # the outermost: before anything reads the body
-    for module in (connections, authorizations, runs, orders, errors, keys, jobs, intake, public, health):
+    for module in (connections, authorizations, runs, orders, errors, keys, jobs, intake, public, health, receivers,
+                   deliveries):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
     return app
 
