@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import apikey, connection, demo, errors, jobs, orders, pii, runs, runtime, sandbox, sync
+from . import apikey, connection, deliveries, demo, errors, jobs, orders, pii, receivers, runs, runtime, sandbox, sync
 from . import serve as web
 from .context import HubGroup
 
@@ -23,6 +23,8 @@ app.command("web")(web.web)
 app.add_typer(pii.app, name="pii")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(runs.app, name="runs")
+app.add_typer(receivers.app, name="receivers")
+app.add_typer(deliveries.app, name="deliveries")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

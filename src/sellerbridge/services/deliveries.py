@@ -19,7 +19,6 @@ from ..db.repositories import deliveries as repo
 from ..db.repositories import error_log
 from ..db.stores.deliveries import ERROR_KIND
 from ..db.tables.deliveries import DELIVERY_STATUSES
-from ..domain.common import inputs
 from ..domain.common.errors import ConfigError, NotFound
 from . import connections as connection_service
 from . import receivers as receiver_service
@@ -91,7 +90,7 @@ def acknowledge(hub: Hub, *, batches: Sequence[str] = (), delivery_ids: Sequence
     if len(batches) + len(delivery_ids) > MAX_ACK:
         raise ConfigError(f"at most {MAX_ACK} batches and ids at once")
     for name in batches:
-        inputs.check_text(name, "a batch name", max_length=255)
+        receiver_service.text(name, "a batch name", 255)
     connection_id = connection_service.get_connection(hub, connection).id if connection is not None else None
     now = hub.now()
     with hub.store.uow() as session:

@@ -48,6 +48,14 @@ class Revealed:
     secret: str | None
 
 
+def text(value: str, what: str, max_length: int) -> str:
+    """``value`` if it is storable text, else ConfigError (a 400, a CLI exit 2) naming ``what``."""
+    try:
+        return inputs.check_text(value, what, max_length=max_length)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def summary(record: ReceiverRecord) -> dict[str, Any]:
     """A JSON-ready receiver, without any secret (A3)."""
     out = jsonable(record)
@@ -66,7 +74,7 @@ def add_receiver(hub: Hub, connection: int | str, *, name: str, kind: str, actor
                  file_format: str = "json") -> Revealed:
     """A new receiver of the connection's messages; a webhook's signing secret is in the answer only."""
     record = connection_service.get_connection(hub, connection)
-    inputs.check_text(name, "the receiver's name", max_length=100)
+    text(name, "the receiver's name", 100)
     if not name.strip():
         raise ConfigError("a receiver needs a name")
     try:
@@ -92,7 +100,7 @@ def add_receiver(hub: Hub, connection: int | str, *, name: str, kind: str, actor
 
 
 def _webhook_url(hub: Hub, url: str) -> str:
-    inputs.check_text(url, "the URL", max_length=500)
+    text(url, "the URL", 500)
     try:
         return check_url(url, allow_http=hub.settings.allow_http_webhooks)
     except UrlRefused as exc:
@@ -118,7 +126,7 @@ def _file_config(kind: ReceiverKind, config: Mapping[str, Any]) -> dict[str, Any
             continue
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be text")
-        inputs.check_text(value, key, max_length=1000)
+        text(value, key, 1000)
         out[key] = value
     return out
 
@@ -127,7 +135,7 @@ def get_receiver(hub: Hub, ref: int | str, connection: int | str | None = None) 
     """By id, or by name (with the connection when names repeat across connections)."""
     connection_id = connection_service.get_connection(hub, connection).id if connection is not None else None
     if isinstance(ref, str):
-        inputs.check_text(ref, "a receiver reference", max_length=100)
+        text(ref, "a receiver reference", 100)
     with hub.store.uow(read_only=True) as session:
         record = repo.find(session, ref, connection_id)
     if record is None:
