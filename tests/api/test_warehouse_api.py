@@ -137,3 +137,24 @@ def test_b14_webhook_signature_matches_the_documented_algorithm(bare_api, world)
         [body] = list(receiver.processed.values())
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         assert verify(created["secret"], headers["Sellerbridge-Signature"], raw)
+
+
+def test_b14_h2_metrics_count_deliveries_by_kind_and_open_breakers(bare_api, world):
+    from tests.api.test_health_metrics import scrape_of, value
+
+    with WebhookReceiver() as receiver:
+        created = _add(bare_api, receiver)
+        world.create_orders(6, status="Unshipped", fba=False)
+        world.past_search_lag()
+        sync_orders(world.hub, world.connection_id)
+        empty = scrape_of(bare_api)
+        assert value(empty, "sellerbridge_deliveries", kind="webhook", status="pending") == 0
+        assert value(empty, "sellerbridge_delivery_breakers_open", kind="webhook") == 0
+        receiver.mode = "500"
+        run_flow(world.hub, "deliveries", world.connection_id)  # five fail, the breaker opens
+        scrape = scrape_of(bare_api)
+        assert value(scrape, "sellerbridge_deliveries", kind="webhook", status="pending") == 6
+        assert value(scrape, "sellerbridge_deliveries", kind="webhook", status="failed") == 0
+        assert value(scrape, "sellerbridge_deliveries", kind="sftp", status="pending") == 0
+        assert value(scrape, "sellerbridge_delivery_breakers_open", kind="webhook") == 1
+        assert created["id"]

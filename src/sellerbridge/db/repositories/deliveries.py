@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from ...domain.ports.deliveries import AttemptOutcome, DueDelivery
@@ -236,18 +236,3 @@ def list_deliveries(session: Session, *, connection_id: int | None = None, recei
     rows = session.execute(select(t).where(*conditions).order_by(t.c.id.desc())
                            .limit(max(1, min(limit, 500))).offset(max(0, offset)))
     return [_delivery(r._mapping) for r in rows], int(total)
-
-
-def open_by_kind(session: Session) -> dict[tuple[str, str], int]:
-    """Metrics: pending and failed deliveries by receiver kind (``{(kind, status): n}``)."""
-    rows = session.execute(
-        select(receivers.c.kind, t.c.status, func.count())
-        .select_from(t.join(receivers, receivers.c.id == t.c.receiver_id))
-        .where(or_(t.c.status == "pending", t.c.status == "failed", t.c.status == "sent"), t.c.event_id.is_not(None))
-        .group_by(receivers.c.kind, t.c.status))
-    return {(kind, status): int(n) for kind, status, n in rows}
-
-
-def open_breakers(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(receivers)
-                               .where(receivers.c.breaker_state != "closed")).scalar_one())
