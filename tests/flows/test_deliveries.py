@@ -328,3 +328,23 @@ def test_b14_a_file_receiver_acknowledges_by_api_batch_name(world, tmp_path):
     assert delivery_service.acknowledge(world.hub, batches=["nope.json"]) == {"acknowledged": 0}
     assert delivery_service.acknowledge(world.hub, batches=[batch], connection="us-main") == {"acknowledged": 2}
     assert statuses(world) == Counter(acknowledged=2)
+
+
+def test_h1_an_undelivered_message_is_reprocessed_from_the_error_log(world):
+    from sellerbridge.services import errors as error_service
+
+    with WebhookReceiver() as receiver:
+        add_webhook(world, receiver)
+        [order_id] = new_orders(world, 1)
+        receiver.mode = "500"
+        deliver(world)
+        while statuses(world)["failed"] == 0:
+            world.advance(3600)
+            deliver(world)
+        [error] = world.open_errors()
+        receiver.mode = "ok"
+        record = error_service.reprocess(world.hub, error.id)
+        assert error_service.reprocess_flow(record) == DELIVERIES
+        assert run_flow(world.hub, error_service.reprocess_flow(record), world.connection_id).counts[
+            "acknowledged"] == 1
+        assert receiver.orders() == Counter({order_id: 1}) and world.open_errors() == []

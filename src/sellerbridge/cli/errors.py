@@ -56,7 +56,7 @@ def reprocess(error_id: int = id_argument("error"), as_json: bool = typer.Option
     ``orders_fetch`` job, and show the run; exit 4 if the error is still open."""
     with context.hub() as hub:
         record = service.reprocess(hub, error_id)
-        data = manage.run_and_follow(hub, "orders_fetch", record.connection_id)
+        data = manage.run_and_follow(hub, service.reprocess_flow(record), record.connection_id)
         still = service.get_error(hub, error_id)
     data["error_status"] = still.status
     if as_json:

@@ -82,6 +82,15 @@ def redeliver(hub: Hub, *, delivery_id: int | None = None, receiver: int | str |
     return {"connection_id": connection_id, "items": [delivery_dict(d) for d in changed]}
 
 
+def redeliver_message(hub: Hub, connection_id: int, message_id: str) -> dict[str, Any]:
+    """The delivery of an error-log row (kind ``delivery``, key its message id) due again (H1)."""
+    with hub.store.uow(read_only=True) as session:
+        found = [d for d in repo.by_message_id(session, [message_id]) if d.connection_id == connection_id]
+    if not found:
+        raise ConfigError(f"no delivery {message_id!r} to send again (its receiver was removed?)")
+    return redeliver(hub, delivery_id=found[0].id)
+
+
 def acknowledge(hub: Hub, *, batches: Sequence[str] = (), delivery_ids: Sequence[int] = (),
                 connection: int | str | None = None) -> dict[str, Any]:
     """A file receiver's acknowledgement: ``{"acknowledged": n}`` deliveries that waited for it."""

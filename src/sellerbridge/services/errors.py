@@ -17,9 +17,11 @@ from ..bootstrap import Hub
 from ..db.errors import NotFound
 from ..db.repositories import error_log
 from ..db.repositories.error_log import ErrorRecord
+from ..db.stores.deliveries import ERROR_KIND as DELIVERY_ERROR_KIND
 from ..db.stores.orders import ERROR_KIND as ORDER_ERROR_KIND
 from ..domain.common.errors import ConfigError
 from . import connections as connection_service
+from . import deliveries as delivery_service
 from . import pii as pii_gate
 from .intake import queue_fetch
 from .orders import jsonable
@@ -74,10 +76,20 @@ def _disclosed(record: ErrorRecord | None) -> pii_gate.Disclosure | None:
                                ("error.payload",))
 
 
+def reprocess_flow(record: ErrorRecord) -> str:
+    """The flow whose run takes a reprocessed error up: the delivery run for an undelivered message
+    (issue 10), the order fetch otherwise."""
+    return "deliveries" if record.kind == DELIVERY_ERROR_KIND else "orders_fetch"
+
+
 def reprocess(hub: Hub, error_id: int) -> ErrorRecord:
-    """B11: queue the order of an order-import error for ``getOrder``; the caller asks for the
-    ``orders_fetch`` run of ``record.connection_id``. ConfigError for an error that is no such order."""
+    """B11: queue the order of an order-import error for ``getOrder``, or an undelivered message for
+    another attempt (H1, issue 10); the caller asks for the :func:`reprocess_flow` run of
+    ``record.connection_id``. ConfigError for an error that is neither."""
     record = get_error(hub, error_id)
+    if record.kind == DELIVERY_ERROR_KIND:
+        delivery_service.redeliver_message(hub, record.connection_id, record.key)
+        return record
     if record.kind != ORDER_ERROR_KIND or record.key.startswith("<"):
         raise ConfigError(f"error {error_id} is not an order that can be fetched again ({record.kind} {record.key})")
     queue_fetch(hub, record.connection_id, record.key, source="reprocess")
