@@ -81,7 +81,8 @@ def fan_out(session: Session, connection_id: int, *, topics: Iterable[str], now:
         for event in events:
             if event.id <= cursor or event.topic not in wanted:
                 continue
-            order_id = (event.payload or {}).get("order_id")
+            payload = event.payload if isinstance(event.payload, dict) else {}
+            order_id = payload.get("order_id")
             rows.append({"receiver_id": receiver_id, "connection_id": connection_id, "event_id": event.id,
                          "topic": event.topic, "order_id": order_id if isinstance(order_id, int) else None,
                          "message_id": message_id(receiver_id, event.id), "status": "pending", "attempts": 0,

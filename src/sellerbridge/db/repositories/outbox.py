@@ -32,9 +32,9 @@ class OutboxEvent:
     connection_id: int | None = None
 
 
-def _connection_of(payload: dict[str, Any]) -> int | None:
+def _connection_of(payload: Any) -> int | None:
     """The event's connection, a column too: the delivery flow reads a connection's new events by it."""
-    value = payload.get("connection_id")
+    value = payload.get("connection_id") if isinstance(payload, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
