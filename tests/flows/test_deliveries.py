@@ -348,3 +348,20 @@ def test_h1_an_undelivered_message_is_reprocessed_from_the_error_log(world):
         assert run_flow(world.hub, error_service.reprocess_flow(record), world.connection_id).counts[
             "acknowledged"] == 1
         assert receiver.orders() == Counter({order_id: 1}) and world.open_errors() == []
+
+
+def test_b14_a_paused_receiver_gets_what_happened_meanwhile_once_resumed_and_redirects_are_not_followed(world):
+    with WebhookReceiver() as receiver:
+        wms = add_webhook(world, receiver)
+        receiver_service.set_paused(world.hub, wms, True, actor="test")
+        ids = new_orders(world, 2)
+        assert deliver(world) is None and receiver.requests == []  # nothing active: no run at all
+        receiver_service.set_paused(world.hub, wms, False, actor="test")
+        receiver.mode = "redirect"
+        report = deliver(world)
+        assert report.counts["retrying"] == 2 and {s for _, _, s in receiver.requests} == {307}
+        assert len(receiver.requests) == 2  # each sent once, the redirect not followed
+        receiver.mode = "ok"
+        world.advance(3600)
+        deliver(world)
+        assert receiver.orders() == Counter({i: 1 for i in ids})

@@ -4,7 +4,7 @@
 ``mode`` says how it answers the next requests: ``ok`` (processes a message the first time, 200 always),
 ``500``, ``429`` (with Retry-After), ``timeout`` (answers after ``slow_seconds``), ``drop`` (closes the
 connection without an answer), ``lost`` (processes it, then answers 500: the answer was lost, so the
-hub sends it again and the receiver must not process it twice).
+hub sends it again and the receiver must not process it twice), ``redirect`` (307 elsewhere).
 """
 
 from __future__ import annotations
@@ -85,6 +85,10 @@ class WebhookReceiver:
             return
         if mode == "timeout":
             time.sleep(self.slow_seconds)
+        if mode == "redirect":  # a moved receiver: the hub must not follow with a signed message
+            self._note(message_id, mode, 307)
+            self._answer(handler, 307, "", {"Location": self.url + "/elsewhere"})
+            return
         try:
             signature.verify(self.secrets, handler.headers.get(signature.HEADER, ""), body)
         except signature.SignatureError as exc:
