@@ -365,3 +365,22 @@ def test_b14_a_paused_receiver_gets_what_happened_meanwhile_once_resumed_and_red
         world.advance(3600)
         deliver(world)
         assert receiver.orders() == Counter({i: 1 for i in ids})
+
+
+def test_b14_a_run_says_when_it_is_due_again_and_never_spins(world, tmp_path):
+    with WebhookReceiver() as receiver:
+        wms = add_webhook(world, receiver)
+        receiver_service.add_receiver(world.hub, world.connection_id, name="no-transport", kind="local_dir",
+                                      config={"directory": str(tmp_path)}, actor="test")
+        world.hub._transports = {"webhook": world.hub.transports()["webhook"]}  # no file transport here
+        new_orders(world, 6)
+        receiver.mode = "500"
+        opened = deliver(world)
+        retry_at = receiver_service.get_receiver(world.hub, wms.id).breaker_retry_at
+        assert opened.resume_at is not None and opened.resume_at > world.hub.now()  # the probe, not at once
+        assert opened.resume_at == retry_at
+        receiver.mode = "ok"
+        world.advance(120)
+        closed = deliver(world)
+        assert closed.counts["acknowledged"] == 6
+        assert closed.resume_at is None  # nothing left: the file receiver without a transport asks for nothing

@@ -90,25 +90,32 @@ def deliver(run: RunContext) -> datetime | None:
             break
     run.checkpoint()
     connection = store.connection_ref()
-    more = False
-    look_for_acks = False
+    moments: list[datetime] = []
     for receiver in receivers:
         transport = transports.get(receiver.kind)
         if transport is None:
-            continue  # a kind this process has no transport for: its deliveries wait
+            continue  # a kind this process has no transport for: its deliveries wait (and ask for no run)
         if receiver.kind is ReceiverKind.WEBHOOK:
-            more |= _send_each(run, store, transport, receiver, connection)
+            more = _send_each(run, store, transport, receiver, connection)
         else:
-            more |= _send_batch(run, store, transport, receiver, connection)
-            look_for_acks |= _look_for_acks(run, store, transport, receiver)
+            more = _send_batch(run, store, transport, receiver, connection)
+            if _look_for_acks(run, store, transport, receiver):
+                moments.append(run.now() + ACK_LOOK_EVERY)
+        moments.append(run.now() if more else _next_moment(run, store, receiver))
         run.checkpoint()
-    moments = [m for m in (store.next_due(),) if m is not None]
-    if look_for_acks:
-        moments.append(run.now() + ACK_LOOK_EVERY)
-    if more:
-        moments.append(run.now())
-    run.not_before = min(moments) if moments else None
+    due = [m for m in moments if m is not None]
+    run.not_before = min(due) if due else None
     return run.not_before
+
+
+def _next_moment(run: RunContext, store: DeliveryStore, receiver: ReceiverSpec) -> datetime | None:
+    """When the receiver has something due next: its breaker's probe while open, else its next retry
+    (never before now: what was due now was just tried)."""
+    breaker = store.breaker(receiver.id)
+    if breaker.state is breakers.State.OPEN:
+        return breaker.retry_at
+    moment = store.next_due(receiver.id)
+    return None if moment is None else max(moment, run.now())
 
 
 def _port(port, what: str):

@@ -170,13 +170,12 @@ def acknowledge_ids(session: Session, delivery_ids: Sequence[int], *, now: datet
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def next_due(session: Session, connection_id: int) -> datetime | None:
-    """The earliest pending attempt of the connection's active receivers."""
+def next_due(session: Session, receiver_id: int) -> datetime | None:
+    """The earliest pending attempt of the receiver (served by its (receiver, status, next attempt) index)."""
     return session.execute(
         select(func.min(t.c.next_attempt_at))
-        .select_from(t.join(receivers, receivers.c.id == t.c.receiver_id))
-        .where(t.c.connection_id == connection_id, t.c.status == "pending", t.c.event_id.is_not(None),
-               receivers.c.paused.is_(False))).scalar_one_or_none()
+        .where(t.c.receiver_id == receiver_id, t.c.status == "pending", t.c.event_id.is_not(None))
+    ).scalar_one_or_none()
 
 
 def redeliver(session: Session, *, now: datetime, delivery_ids: Sequence[int] = (),

@@ -133,10 +133,6 @@ class DbDeliveryStore:
         with self._store.uow() as session:
             return repo.acknowledge_batches(session, batch_names, now=self._now(), receiver_id=receiver_id)
 
-    def next_due(self) -> datetime | None:
+    def next_due(self, receiver_id: int) -> datetime | None:
         with self._store.uow(read_only=True) as session:
-            pending = repo.next_due(session, self.connection_id)
-            retries = [r.breaker_retry_at for r in receivers.list_receivers(session, connection_id=self.connection_id)
-                       if not r.paused and r.breaker_state == "open" and r.breaker_retry_at is not None]
-        candidates = [m for m in (pending, *retries) if m is not None]
-        return min(candidates) if candidates else None
+            return repo.next_due(session, receiver_id)

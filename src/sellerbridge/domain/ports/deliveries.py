@@ -156,5 +156,5 @@ class DeliveryStore(Protocol):
 
     def acknowledge_batches(self, receiver_id: int, batch_names: Sequence[str]) -> int: ...
 
-    def next_due(self) -> datetime | None:
-        """The earliest next attempt of a pending delivery of an active receiver, or a breaker's retry."""
+    def next_due(self, receiver_id: int) -> datetime | None:
+        """The earliest next attempt of the receiver's pending deliveries."""
