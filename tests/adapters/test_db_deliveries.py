@@ -47,10 +47,11 @@ def test_b14_fan_out_is_idempotent_per_connection_and_from_the_receivers_start(d
         mine = [_event(session, a, f"A-{i}") for i in range(3)]
         _event(session, a, "A-other", topic="shipment.confirmed")  # not for the warehouse
         _event(session, b, "B-1")  # another connection's
+    later = T0 + repo.PG_SETTLE  # the events are settled (see the PostgreSQL test below)
     for _ in range(2):  # twice, as two racing runs would: each delivery once
         with db_store.uow() as session:
-            repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=T0, limit=2)
-            repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=T0, limit=500)
+            repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=later, limit=2)
+            repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=later, limit=500)
     with db_store.engine.connect() as conn:
         rows = conn.execute(text("SELECT receiver_id, event_id, message_id, status FROM deliveries "
                                  "ORDER BY receiver_id, event_id")).all()
@@ -59,7 +60,7 @@ def test_b14_fan_out_is_idempotent_per_connection_and_from_the_receivers_start(d
     assert {r.status for r in rows} == {"pending"} and rows[0].message_id == f"sb-{wms.id}-{mine[0]}"
     assert cursors[wms.id] == cursors[paused.id] > mine[-1]
     with db_store.uow(read_only=True) as session:
-        assert [d.message_id for d in repo.due(session, wms.id, now=T0, limit=10)] == [
+        assert [d.message_id for d in repo.due(session, wms.id, now=later, limit=10)] == [
             f"sb-{wms.id}-{e}" for e in mine]
         active = receivers.specs(session, db_store.box, a, now=T0)
     assert [s.name for s in active] == ["wms"]  # paused: fanned out, not sent
@@ -122,3 +123,24 @@ def test_b14_outbox_events_carry_their_connection_as_a_column(db_store: Store) -
     with db_store.engine.connect() as conn:
         assert [r.connection_id for r in conn.execute(text("SELECT connection_id FROM outbox ORDER BY id"))] == [
             a, a, None]
+
+
+def test_b14_on_postgresql_the_cursor_waits_for_events_to_settle_so_a_late_commit_is_not_stepped_over(
+        db_store: Store) -> None:
+    with db_store.uow() as session:
+        a = _connection(session, db_store, "a", "SELLERA")
+        wms = _receiver(session, db_store, a, "wms")
+        _event(session, a, "A-1")  # created at T0
+    with db_store.uow() as session:
+        repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=T0 + timedelta(seconds=5), limit=500)
+        cursor = receivers.require(session, wms.id).event_cursor
+        assert repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=T0 + timedelta(seconds=6), limit=500) == (
+            1 if db_store.engine.dialect.name == "postgresql" else 0)  # read again until settled
+        repo.fan_out(session, a, topics=WAREHOUSE_TOPICS, now=T0 + repo.PG_SETTLE, limit=500)
+        settled = receivers.require(session, wms.id).event_cursor
+    with db_store.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM deliveries")).scalar_one() == 1  # once, however often read
+    if db_store.engine.dialect.name == "postgresql":
+        assert cursor < settled
+    else:
+        assert cursor == settled

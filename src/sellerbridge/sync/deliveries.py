@@ -44,7 +44,7 @@ from ..domain.ports.deliveries import (
 from ..domain.ports.runs import FlowContext
 from .runs import Flow, RunContext, record_run
 
-FAN_OUT_PAGE = 500  # events read per fan-out statement
+FAN_OUT_LIMIT = 2000  # events fanned out per run (more: the run asks to continue at once)
 MAX_PER_RECEIVER = 200  # messages sent to one receiver per run (the run asks to continue at once if more)
 ACK_LOOK_EVERY = timedelta(minutes=1)  # how often a file receiver's open batches are looked at
 
@@ -83,14 +83,11 @@ def deliver(run: RunContext) -> datetime | None:
     store = _port(run.ports.deliveries, "deliveries")
     receivers = _port(run.ports.receivers, "receivers").active()
     transports: Mapping[str, Transport] = run.ports.transports or {}
-    while True:
-        read = store.fan_out(FAN_OUT_PAGE)
-        run.tally.add("events", read)
-        if read < FAN_OUT_PAGE:
-            break
+    read = store.fan_out(FAN_OUT_LIMIT)
+    run.tally.add("events", read)
     run.checkpoint()
     connection = store.connection_ref()
-    moments: list[datetime] = []
+    moments: list[datetime | None] = [run.now()] if read >= FAN_OUT_LIMIT else []  # more events: again at once
     for receiver in receivers:
         transport = transports.get(receiver.kind)
         if transport is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, literal, select, update
@@ -23,6 +23,9 @@ from ..types import UtcDateTime
 from ._sql import insert_rows
 
 OPEN = ("pending", "sent")
+FAN_OUT_PAGE = 500  # events per statement
+# No write transaction stays open this long after its INSERT (short units of work; as the metrics assume).
+PG_SETTLE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,36 +65,48 @@ def message_id(receiver_id: int, event_id: int) -> str:
     return f"sb-{receiver_id}-{event_id}"
 
 
-def fan_out(session: Session, connection_id: int, *, topics: Iterable[str], now: datetime, limit: int) -> int:
+def fan_out(session: Session, connection_id: int, *, topics: Iterable[str], now: datetime, limit: int,
+            page: int = FAN_OUT_PAGE) -> int:
     """Deliveries for the connection's events after each receiver's cursor (paused ones too: they get
-    what happened meanwhile when resumed); returns how many events were read (``limit``: maybe more)."""
+    what happened meanwhile when resumed); returns how many events were read (``limit``: maybe more).
+
+    The cursors advance only over settled events (:data:`PG_SETTLE`): on PostgreSQL an event's id is
+    taken at INSERT and a transaction holding a lower one may commit later, so events newer than that
+    are read again by the next run (UNIQUE (receiver, event) makes that free of duplicates) and none
+    is stepped over. On SQLite writers are serialised: every event read is settled."""
     cursors = {row.id: row.event_cursor for row in session.execute(
         select(receivers.c.id, receivers.c.event_cursor).where(receivers.c.connection_id == connection_id))}
     if not cursors:
         return 0
     wanted = set(topics)
-    events = session.execute(
-        select(outbox.c.id, outbox.c.topic, outbox.c.payload)
-        .where(outbox.c.connection_id == connection_id, outbox.c.id > min(cursors.values()))
-        .order_by(outbox.c.id).limit(limit)).all()
-    if not events:
-        return 0
-    rows = []
-    for receiver_id, cursor in cursors.items():
-        for event in events:
-            if event.id <= cursor or event.topic not in wanted:
-                continue
-            payload = event.payload if isinstance(event.payload, dict) else {}
-            order_id = payload.get("order_id")
-            rows.append({"receiver_id": receiver_id, "connection_id": connection_id, "event_id": event.id,
-                         "topic": event.topic, "order_id": order_id if isinstance(order_id, int) else None,
-                         "message_id": message_id(receiver_id, event.id), "status": "pending", "attempts": 0,
-                         "next_attempt_at": now, "created_at": now, "updated_at": now})
-    insert_rows(session, t, rows, skip_conflicts_on=("receiver_id", "event_id"))
-    newest = events[-1].id
+    settled_before = now - PG_SETTLE if session.get_bind().dialect.name == "postgresql" else None
+    position = settled = min(cursors.values())
+    read = 0
+    while read < limit:
+        events = session.execute(
+            select(outbox.c.id, outbox.c.topic, outbox.c.payload, outbox.c.created_at)
+            .where(outbox.c.connection_id == connection_id, outbox.c.id > position)
+            .order_by(outbox.c.id).limit(min(page, limit - read))).all()
+        if not events:
+            break
+        rows = []
+        for receiver_id, cursor in cursors.items():
+            for event in events:
+                if event.id <= cursor or event.topic not in wanted:
+                    continue
+                payload = event.payload if isinstance(event.payload, dict) else {}
+                order_id = payload.get("order_id")
+                rows.append({"receiver_id": receiver_id, "connection_id": connection_id, "event_id": event.id,
+                             "topic": event.topic, "order_id": order_id if isinstance(order_id, int) else None,
+                             "message_id": message_id(receiver_id, event.id), "status": "pending", "attempts": 0,
+                             "next_attempt_at": now, "created_at": now, "updated_at": now})
+        insert_rows(session, t, rows, skip_conflicts_on=("receiver_id", "event_id"))
+        read += len(events)
+        position = events[-1].id
+        settled = max([settled, *(e.id for e in events if settled_before is None or e.created_at <= settled_before)])
     session.execute(update(receivers).where(receivers.c.connection_id == connection_id,
-                                            receivers.c.event_cursor < newest).values(event_cursor=newest))
-    return len(events)
+                                            receivers.c.event_cursor < settled).values(event_cursor=settled))
+    return read
 
 
 def add_ping(session: Session, *, receiver_id: int, connection_id: int, message_id: str, now: datetime) -> int:
