@@ -206,9 +206,9 @@ def test_receiver(hub: Hub, receiver: ReceiverRecord) -> dict[str, Any]:
     if transport is None:
         raise ConfigError(f"this hub has no transport for {receiver.kind} receivers")
     now = hub.now()
+    connection = connection_service.get_connection(hub, receiver.connection_id)
     with hub.store.uow() as session:
         spec = repo.spec_of(session, hub.store.box, receiver.id, now=now)
-        connection = connection_service.get_connection(hub, receiver.connection_id)
         message_id = f"ping-{receiver.id}-{tokens.token_hex(6)}"
         delivery_id = delivery_repo.add_ping(session, receiver_id=receiver.id, connection_id=receiver.connection_id,
                                              message_id=message_id, now=now)
