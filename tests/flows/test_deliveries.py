@@ -384,3 +384,24 @@ def test_b14_a_run_says_when_it_is_due_again_and_never_spins(world, tmp_path):
         closed = deliver(world)
         assert closed.counts["acknowledged"] == 6
         assert closed.resume_at is None  # nothing left: the file receiver without a transport asks for nothing
+
+
+def test_b14_a_changed_ship_to_of_a_delivered_order_sends_order_updated_to_the_allowed_receiver(world):
+    backend = world.sandbox.backend
+    with WebhookReceiver() as plain, WebhookReceiver() as trusted:
+        add_webhook(world, plain, "plain")
+        add_webhook(world, trusted, "trusted", pii=True)
+        [target] = new_orders(world, 1)
+        deliver(world)
+        with backend.lock:  # the buyer changed the address on Amazon
+            seller = backend.sellers[world.seller_id]
+            order = seller.orders[target]
+            order.ship_to.line1 = "77 Moved Avenue"
+            backend.touch_order(seller, order)
+        world.past_search_lag()
+        sync_orders(world.hub, world.connection_id)
+        deliver(world)
+        [moved] = [m for m in trusted.processed.values() if m["topic"] == "order.updated"]
+        assert moved["order"]["ship_to"]["line1"] == "77 Moved Avenue"
+        [told] = [m for m in plain.processed.values() if m["topic"] == "order.updated"]
+        assert told["pii"] == "withheld" and "77 Moved" not in json.dumps(told)

@@ -199,3 +199,19 @@ def test_b14_units_amazon_cancels_on_an_order_the_warehouse_has_announce_order_u
     # a hold growing (a line Amazon raised) or unchanged is no cancellation
     same = plan_update(stored_state(holds={"item-1": LineHold(2)}, sent=True), mapped_order(line(1)))
     assert same.events == ()
+
+
+def test_b14_a_changed_ship_to_of_an_order_at_the_warehouse_announces_order_updated():
+    from dataclasses import replace
+
+    from sellerbridge.domain.orders.changes import ORDER_UPDATED, ship_to_changed
+
+    order = mapped_order()
+    assert order.ship_to is not None
+    moved = replace(order, ship_to=replace(order.ship_to, line1="1 New Street"))
+    assert plan_update(stored_state(ship_to=order.ship_to), moved).events == (ORDER_UPDATED,)
+    assert plan_update(stored_state(ship_to=order.ship_to), order).events == ()  # the same address
+    assert ORDER_UPDATED not in plan_update(stored_state(ship_to=order.ship_to, sent=False), moved).events
+    assert plan_update(stored_state(ship_to=None), moved).events == ()  # nothing stored to compare
+    # a field Amazon leaves out this time keeps the stored value: no change
+    assert not ship_to_changed(order.ship_to, replace(order.ship_to, line1=None, phone=None))
