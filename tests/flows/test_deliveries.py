@@ -10,59 +10,28 @@ import json
 from collections import Counter
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import text
 
-from sellerbridge.channels.webhook import WebhookTransport
 from sellerbridge.db.repositories import customers, order_reads
 from sellerbridge.domain.deliveries import breaker as breakers
 from sellerbridge.domain.deliveries.retry import RETRY_FOR
 from sellerbridge.services import deliveries as delivery_service
 from sellerbridge.services import receivers as receiver_service
+from tests.support.deliveries import (
+    DELIVERIES,
+    add_webhook,
+    breaker_of,
+    deliver,
+    new_orders,
+    quick_timeouts,
+    statuses,
+)
 from tests.support.flows import run_flow, sync_orders
 from tests.support.warehouse_schema import check_message
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.server
-DELIVERIES = "deliveries"
-
-
-def add_webhook(world, receiver: WebhookReceiver, name: str = "wms", *, pii: bool = False):
-    revealed = receiver_service.add_receiver(world.hub, world.connection_id, name=name, kind="webhook",
-                                             url=receiver.url, actor="test")
-    receiver.secrets.append(revealed.secret)
-    if pii:
-        receiver_service.set_pii(world.hub, revealed.receiver, True, actor="cli:admin")
-    return revealed.receiver
-
-
-def quick_timeouts(world) -> None:
-    """The webhook transport with a short read timeout (a slow receiver costs half a real second)."""
-    world.hub._transports = {"webhook": WebhookTransport(
-        client=httpx.Client(timeout=httpx.Timeout(0.5, connect=0.5), follow_redirects=False))}
-
-
-def deliver(world):
-    return run_flow(world.hub, DELIVERIES, world.connection_id)
-
-
-def statuses(world) -> Counter:
-    return Counter(r.status for r in world.rows("SELECT status FROM deliveries WHERE event_id IS NOT NULL"))
-
-
-def breaker_of(world, receiver_id: int) -> str:
-    [row] = world.rows("SELECT breaker_state FROM receivers WHERE id = :r", r=receiver_id)
-    return row.breaker_state
-
-
-def new_orders(world, count: int) -> list[str]:
-    ids = world.create_orders(count, status="Unshipped", fba=False)
-    world.past_search_lag()
-    assert sync_orders(world.hub, world.connection_id).counts["created"] == count
-    return ids
-
-
 def test_b14_receiver_down_for_hours_then_back_every_order_delivered_once_breaker_opens_and_closes(world):
     quick_timeouts(world)
     with WebhookReceiver() as receiver:
@@ -264,72 +233,6 @@ def test_b14_a_poll_that_stored_orders_asks_for_the_delivery_run_at_once(world):
         assert again.requests == 1
 
 
-def test_b14_amazon_cancelling_units_of_a_delivered_order_sends_order_updated(world):
-    backend = world.sandbox.backend
-    with WebhookReceiver() as receiver:
-        add_webhook(world, receiver)
-        [target] = world.create_orders(1, status="Unshipped", fba=False)
-        with backend.lock:  # three units of the first line (the sandbox's control API has no such knob)
-            seller = backend.sellers[world.seller_id]
-            seller.orders[target].lines[0].quantity = 3
-            backend.touch_order(seller, seller.orders[target])
-        world.past_search_lag()
-        sync_orders(world.hub, world.connection_id)
-        deliver(world)
-        with backend.lock:  # Amazon cancels one of them
-            seller.orders[target].lines[0].quantity_cancelled = 1
-            backend.touch_order(seller, seller.orders[target])
-        world.past_search_lag()
-        sync_orders(world.hub, world.connection_id)
-        deliver(world)
-        [updated] = [m for m in receiver.processed.values() if m["topic"] == "order.updated"]
-        assert updated["order"]["amazon_order_id"] == target
-        line = updated["order"]["lines"][0]
-        assert line["quantity"] == 3 and line["quantity_cancelled"] == 1
-
-
-def test_b14_a_file_receiver_gets_one_batch_per_run_and_waits_for_its_ack(world, tmp_path):
-    from sellerbridge.services import receivers as receivers_service
-    from tests.support.file_drop import DirectoryDrop
-
-    drop = DirectoryDrop()
-    world.hub._transports = {**world.hub.transports(), "local_dir": drop}
-    directory = tmp_path / "drop"
-    directory.mkdir()
-    receivers_service.add_receiver(world.hub, world.connection_id, name="3pl", kind="local_dir",
-                                   config={"directory": str(directory)}, actor="test")
-    new_orders(world, 3)
-    first = deliver(world)
-    assert first.counts["sent"] == 3 and drop.batches == 1 and statuses(world) == Counter(sent=3)
-    [batch] = sorted(p.name for p in directory.iterdir())
-    document = json.loads((directory / batch).read_text())
-    assert document["batch"] == batch and len(document["messages"]) == 3
-    for message in document["messages"]:
-        check_message(message)
-    assert first.resume_at is not None  # it comes back to look for the ack
-    assert deliver(world).counts["acks"] == 0 and drop.batches == 1  # nothing new, no ack yet: no new file
-    (directory / f"{batch}.ack").write_text("")
-    assert deliver(world).counts["acks"] == 3
-    assert statuses(world) == Counter(acknowledged=3)
-
-
-def test_b14_a_file_receiver_acknowledges_by_api_batch_name(world, tmp_path):
-    from sellerbridge.services import receivers as receivers_service
-    from tests.support.file_drop import DirectoryDrop
-
-    world.hub._transports = {**world.hub.transports(), "local_dir": DirectoryDrop()}
-    directory = tmp_path / "drop"
-    directory.mkdir()
-    receivers_service.add_receiver(world.hub, world.connection_id, name="3pl", kind="local_dir",
-                                   config={"directory": str(directory)}, actor="test")
-    new_orders(world, 2)
-    deliver(world)
-    [batch] = [p.name for p in directory.iterdir()]
-    assert delivery_service.acknowledge(world.hub, batches=["nope.json"]) == {"acknowledged": 0}
-    assert delivery_service.acknowledge(world.hub, batches=[batch], connection="us-main") == {"acknowledged": 2}
-    assert statuses(world) == Counter(acknowledged=2)
-
-
 def test_h1_an_undelivered_message_is_reprocessed_from_the_error_log(world):
     from sellerbridge.services import errors as error_service
 
@@ -348,60 +251,3 @@ def test_h1_an_undelivered_message_is_reprocessed_from_the_error_log(world):
         assert run_flow(world.hub, error_service.reprocess_flow(record), world.connection_id).counts[
             "acknowledged"] == 1
         assert receiver.orders() == Counter({order_id: 1}) and world.open_errors() == []
-
-
-def test_b14_a_paused_receiver_gets_what_happened_meanwhile_once_resumed_and_redirects_are_not_followed(world):
-    with WebhookReceiver() as receiver:
-        wms = add_webhook(world, receiver)
-        receiver_service.set_paused(world.hub, wms, True, actor="test")
-        ids = new_orders(world, 2)
-        assert deliver(world) is None and receiver.requests == []  # nothing active: no run at all
-        receiver_service.set_paused(world.hub, wms, False, actor="test")
-        receiver.mode = "redirect"
-        report = deliver(world)
-        assert report.counts["retrying"] == 2 and {s for _, _, s in receiver.requests} == {307}
-        assert len(receiver.requests) == 2  # each sent once, the redirect not followed
-        receiver.mode = "ok"
-        world.advance(3600)
-        deliver(world)
-        assert receiver.orders() == Counter({i: 1 for i in ids})
-
-
-def test_b14_a_run_says_when_it_is_due_again_and_never_spins(world, tmp_path):
-    with WebhookReceiver() as receiver:
-        wms = add_webhook(world, receiver)
-        receiver_service.add_receiver(world.hub, world.connection_id, name="no-transport", kind="local_dir",
-                                      config={"directory": str(tmp_path)}, actor="test")
-        world.hub._transports = {"webhook": world.hub.transports()["webhook"]}  # no file transport here
-        new_orders(world, 6)
-        receiver.mode = "500"
-        opened = deliver(world)
-        retry_at = receiver_service.get_receiver(world.hub, wms.id).breaker_retry_at
-        assert opened.resume_at is not None and opened.resume_at > world.hub.now()  # the probe, not at once
-        assert opened.resume_at == retry_at
-        receiver.mode = "ok"
-        world.advance(120)
-        closed = deliver(world)
-        assert closed.counts["acknowledged"] == 6
-        assert closed.resume_at is None  # nothing left: the file receiver without a transport asks for nothing
-
-
-def test_b14_a_changed_ship_to_of_a_delivered_order_sends_order_updated_to_the_allowed_receiver(world):
-    backend = world.sandbox.backend
-    with WebhookReceiver() as plain, WebhookReceiver() as trusted:
-        add_webhook(world, plain, "plain")
-        add_webhook(world, trusted, "trusted", pii=True)
-        [target] = new_orders(world, 1)
-        deliver(world)
-        with backend.lock:  # the buyer changed the address on Amazon
-            seller = backend.sellers[world.seller_id]
-            order = seller.orders[target]
-            order.ship_to.line1 = "77 Moved Avenue"
-            backend.touch_order(seller, order)
-        world.past_search_lag()
-        sync_orders(world.hub, world.connection_id)
-        deliver(world)
-        [moved] = [m for m in trusted.processed.values() if m["topic"] == "order.updated"]
-        assert moved["order"]["ship_to"]["line1"] == "77 Moved Avenue"
-        [told] = [m for m in plain.processed.values() if m["topic"] == "order.updated"]
-        assert told["pii"] == "withheld" and "77 Moved" not in json.dumps(told)
