@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,9 @@ from .amazon.transport.auth import SellerCredentials
 from .amazon.transport.calllog import CallRecord
 from .amazon.transport.throttle import BucketStore, InProcessBucketStore
 from .amazon.transport.throttle_redis import RedisBucketStore
+from .channels import filedrop
 from .channels.inbox import ChannelInboxes
+from .channels.webhook import WebhookTransport
 from .db.files import private_dir
 from .db.repositories import api_calls, connections
 from .db.repositories import jobs as job_repo
@@ -32,6 +35,7 @@ from .db.repositories.connections import ConnectionRecord, ConnectionSecrets
 from .db.store import Store, open_store
 from .db.stores.cancellations import DbCancellationStore
 from .db.stores.confirmations import DbConfirmationStore
+from .db.stores.deliveries import DbDeliveryStore, DbReceivers
 from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
 from .db.stores.orders import DbOrderStore, load_order_settings
@@ -42,6 +46,7 @@ from .db.stores.ship_deadlines import DbShipDeadlines
 from .db.stores.shipment_intake import DbShipmentIntake
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
+from .domain.ports.deliveries import ReceiverKind, Transport
 from .domain.ports.runs import ConnectionInfo, RunPorts
 from .settings import Settings
 
@@ -61,6 +66,19 @@ class Hub:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _flow_context: HubFlowContext | None = None
     _sharers: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)  # (seller, region) -> (at, n)
+    _transports: dict[str, Transport] | None = None
+
+    def transports(self) -> dict[str, Transport]:
+        """The delivery transports of this process, one per receiver kind (built once: they hold clients).
+
+        Webhooks are ``channels.webhook``; the file kinds are ``channels.filedrop``'s local and SFTP transports."""
+        with self._lock:
+            if self._transports is None:
+                built: dict[str, Transport] = {
+                    ReceiverKind.WEBHOOK: WebhookTransport(allow_http=self.settings.allow_http_webhooks)}
+                built.update(file_transports(self.now))
+                self._transports = built
+            return self._transports
 
     def budget_sharers(self, seller_id: str, region: str) -> int:
         """How many active connections share a seller account's budgets in a region (G1: Amazon's buckets
@@ -151,7 +169,18 @@ class Hub:
             gateways, self._gateways = [g for _, g in self._gateways.values()], {}
         for gateway in gateways:
             gateway.close()
+        for transport in (self._transports or {}).values():
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()
         self.store.close()
+
+
+def file_transports(now: Callable[[], datetime]) -> dict[str, Transport]:
+    """The file-drop transports (``channels/filedrop.py``: a local directory, SFTP), by receiver kind; their
+    batch names take the hub's clock."""
+    return {ReceiverKind.LOCAL_DIR: filedrop.LocalDropTransport(now),
+            ReceiverKind.SFTP: filedrop.SftpDropTransport(now)}
 
 
 def check_runnable(record: ConnectionRecord, now: datetime) -> None:
@@ -207,7 +236,10 @@ class HubFlowContext:
             shipments=self.shipment_intake(connection_id),
             confirmations=DbConfirmationStore(hub.store, connection_id, hub.now),
             cancellations=DbCancellationStore(hub.store, connection_id, hub.now),
-            inbox_opener=ChannelInboxes())
+            inbox_opener=ChannelInboxes(),
+            receivers=DbReceivers(hub.store, connection_id, hub.now),
+            deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports())
+
 
     def shipment_intake(self, connection_id: int) -> DbShipmentIntake:
         """The connection's shipment intake (C1): what it stores with a queued package asks for the

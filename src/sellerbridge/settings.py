@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Demos, tests and benchmarks only: follow the clock of a local sandbox served with --time-scale K
     # (its base URL), so that every process of the hub and the sandbox agree on simulated time.
     follow_sandbox_clock: str | None = None
+    # Issue 10: webhook receivers may be plain http (not only loopback). Off: https only (B14, B13).
+    allow_http_webhooks: bool = False
+    # Issue 10: how long the older webhook secret stays valid after `receivers rotate-secret` (hours).
+    webhook_rotation_grace_hours: int = Field(24, ge=0, le=24 * 30)
 
     def retention_policy(self) -> RetentionPolicy:
         return RetentionPolicy(calls=self.retention_call_log_days, runs=self.retention_runs_days,

@@ -92,8 +92,8 @@ def mapped_order(*lines: OrderLineDraft, import_mode: ImportMode = ImportMode.NO
 
 def stored_state(*, status: OrderStatus = OrderStatus.UNSHIPPED, cancelled: bool = False, sent: bool = True,
                  cancel_requested: bool = False, customer: bool = True,
-                 holds: dict[str, LineHold] | None = None) -> OrderState:
+                 holds: dict[str, LineHold] | None = None, ship_to=None) -> OrderState:
     """A stored order as the planner sees it; by default Unshipped, at the warehouse, ``item-1`` holding 2."""
     return OrderState(status=status, cancelled=cancelled, send_to_warehouse=sent,
                       buyer_cancel_requested=cancel_requested, customer_known=customer,
-                      holds={"item-1": LineHold(2)} if holds is None else holds)
+                      holds={"item-1": LineHold(2)} if holds is None else holds, ship_to=ship_to)

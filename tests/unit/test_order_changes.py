@@ -182,3 +182,36 @@ def test_b10_b14_a_plan_never_holds_a_line_twice_resizes_only_held_lines_and_rep
     assert plan.release_holds is (plan.outcome is Outcome.CANCELLED)
     if plan.release_holds:
         assert plan.place_holds == () and plan.resize_holds == ()
+
+
+# --- order.updated (B14, issue 10) -----------------------------------------------------------------
+
+def test_b14_units_amazon_cancels_on_an_order_the_warehouse_has_announce_order_updated():
+    from sellerbridge.domain.orders.changes import ORDER_UPDATED
+
+    order = mapped_order(line(1, quantity=3, quantity_cancelled=1), line(2))
+    plan = plan_update(stored_state(holds={"item-1": LineHold(3), "item-2": LineHold(2)}, sent=True),
+                       order)
+    assert plan.events == (ORDER_UPDATED,)
+    # not yet at the warehouse (Pending): nothing to tell it
+    quiet = plan_update(stored_state(holds={"item-1": LineHold(3)}, sent=False), order)
+    assert ORDER_UPDATED not in quiet.events
+    # a hold growing (a line Amazon raised) or unchanged is no cancellation
+    same = plan_update(stored_state(holds={"item-1": LineHold(2)}, sent=True), mapped_order(line(1)))
+    assert same.events == ()
+
+
+def test_b14_a_changed_ship_to_of_an_order_at_the_warehouse_announces_order_updated():
+    from dataclasses import replace
+
+    from sellerbridge.domain.orders.changes import ORDER_UPDATED, ship_to_changed
+
+    order = mapped_order()
+    assert order.ship_to is not None
+    moved = replace(order, ship_to=replace(order.ship_to, line1="1 New Street"))
+    assert plan_update(stored_state(ship_to=order.ship_to), moved).events == (ORDER_UPDATED,)
+    assert plan_update(stored_state(ship_to=order.ship_to), order).events == ()  # the same address
+    assert ORDER_UPDATED not in plan_update(stored_state(ship_to=order.ship_to, sent=False), moved).events
+    assert plan_update(stored_state(ship_to=None), moved).events == ()  # nothing stored to compare
+    # a field Amazon leaves out this time keeps the stored value: no change
+    assert not ship_to_changed(order.ship_to, replace(order.ship_to, line1=None, phone=None))

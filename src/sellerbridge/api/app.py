@@ -39,6 +39,7 @@ from .routers import (
     authorizations,
     cancellations,
     connections,
+    deliveries,
     errors,
     health,
     intake,
@@ -46,6 +47,7 @@ from .routers import (
     keys,
     orders,
     public,
+    receivers,
     runs,
     shipments,
 )
@@ -77,7 +79,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # the outermost: before anything reads the body
     for module in (connections, authorizations, runs, orders, shipments, cancellations, errors, keys, jobs, intake,
-                   public, health):
+                   public, health, receivers, deliveries):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
     return app
 

@@ -8,11 +8,13 @@ from . import (
     apikey,
     cancellations,
     connection,
+    deliveries,
     demo,
     errors,
     jobs,
     orders,
     pii,
+    receivers,
     runs,
     runtime,
     sandbox,
@@ -39,6 +41,8 @@ app.add_typer(pii.app, name="pii")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(runs.app, name="runs")
 app.add_typer(cancellations.app, name="cancellations")
+app.add_typer(receivers.app, name="receivers")
+app.add_typer(deliveries.app, name="deliveries")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

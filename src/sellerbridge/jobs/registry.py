@@ -14,6 +14,7 @@ from types import ModuleType
 from ..domain.common.results import RunReport
 from ..domain.ports.runs import FlowContext
 from ..sync import (
+    deliveries,
     line_cancel,
     orders,
     orders_backlog,
@@ -28,7 +29,8 @@ from ..sync import (
 from ..sync.runs import Flow
 
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
-                                   ship_deadlines, shipment_confirm, line_cancel, shipment_inbox)
+                                   ship_deadlines, shipment_confirm, line_cancel, shipment_inbox,
+                                   deliveries)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,12 @@ from ..db.repositories import error_log
 from ..db.repositories.error_log import ErrorRecord
 from ..db.stores.cancellations import ERROR_KIND as CANCEL_ERROR_KIND
 from ..db.stores.confirmations import ERROR_KIND as SHIPMENT_ERROR_KIND
+from ..db.stores.deliveries import ERROR_KIND as DELIVERY_ERROR_KIND
 from ..db.stores.orders import ERROR_KIND as ORDER_ERROR_KIND
 from ..domain.common.errors import ConfigError
 from . import confirmations as confirmation_service
 from . import connections as connection_service
+from . import deliveries as delivery_service
 from . import pii as pii_gate
 from .intake import queue_fetch
 from .orders import jsonable
@@ -79,15 +81,21 @@ def _disclosed(record: ErrorRecord | None) -> pii_gate.Disclosure | None:
 
 def reprocess_flow(record: ErrorRecord) -> str:
     """The flow whose run serves a reprocessed error: ``orders_fetch`` for an order, ``shipment_confirm`` for
-    a package, ``line_cancel`` for a cancelled line (issue 10)."""
-    return {SHIPMENT_ERROR_KIND: "shipment_confirm", CANCEL_ERROR_KIND: "line_cancel"}.get(record.kind, "orders_fetch")
+    a package, ``line_cancel`` for a cancelled line, ``deliveries`` for an undelivered message (issue 10)."""
+    flows = {SHIPMENT_ERROR_KIND: "shipment_confirm", CANCEL_ERROR_KIND: "line_cancel",
+             DELIVERY_ERROR_KIND: "deliveries"}
+    return flows.get(record.kind, "orders_fetch")
 
 
 def reprocess(hub: Hub, error_id: int) -> ErrorRecord:
     """B11: queue the order of an order-import error for ``getOrder``; the caller asks for the
-    ``orders_fetch`` run of ``record.connection_id``. ConfigError for an error that is no such order.
-    A package's or a cancelled line's error (H1) queues it again for its flow (:func:`reprocess_flow`)."""
+    :func:`reprocess_flow` run of ``record.connection_id``. ConfigError for an error that is no such order.
+    A package's or a cancelled line's error (H1) queues it again for its flow; an undelivered message gets
+    another attempt (H1, issue 10)."""
     record = get_error(hub, error_id)
+    if record.kind == DELIVERY_ERROR_KIND:
+        delivery_service.redeliver_message(hub, record.connection_id, record.key)
+        return record
     if record.kind in (SHIPMENT_ERROR_KIND, CANCEL_ERROR_KIND):
         confirmation_service.retry_from_error(hub, record.connection_id, record.kind, record.key)
         return record

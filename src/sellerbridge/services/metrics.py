@@ -36,6 +36,7 @@ from ..db.repositories import metrics as sql
 from ..db.repositories.metrics import LATENCY_BUCKETS, Totals
 from ..db.repositories.sync_runs import FINISHED
 from ..db.tables.connections import CONNECTION_STATUSES
+from ..db.tables.deliveries import RECEIVER_KINDS
 from ..domain.shipments.deadlines import LATE_MARGIN, LateState
 from .prometheus_text import Family, render
 
@@ -64,6 +65,8 @@ class HubMetrics:
             waiting = sql.waiting_fetches(session)
             refused = intake_guard.refusal_totals(session)
             late = ship_deadlines.late_counts(session, now=now, margin=LATE_MARGIN)
+            deliveries = sql.deliveries_by_kind(session)
+            breakers = sql.open_breakers(session)
         families = [*_run_families(runs), *_call_families(calls), _latency_family(latency),
                     _labelled("errors_open", "gauge", "Error-log entries open (not resolved or dismissed), "
                               "by kind (H1).", "kind", errors)]
@@ -78,6 +81,7 @@ class HubMetrics:
                                   "ignored, by reason: rate_limited, foreign_subscription, foreign_application "
                                   "(issue 9).", "reason", refused))
         families.extend(_late_families(late))
+        families.extend(_delivery_families(deliveries, breakers))
         return families
 
     def exposition(self, *, queue_depth: Callable[[], int] | None = None) -> str:
@@ -97,6 +101,21 @@ def _late_families(late: dict[tuple[str, str], int]) -> list[Family]:
         risk.add(late.get((name, LateState.AT_RISK.value), 0), {"connection": name})
         past.add(late.get((name, LateState.PAST_DUE.value), 0), {"connection": name})
     return [risk, past]
+
+
+def _delivery_families(deliveries: dict[tuple[str, str], int], breakers: dict[str, int]) -> list[Family]:
+    """Deliveries to the warehouse by receiver kind and state, and open breakers (B14, issue 10)."""
+    waiting = Family(PREFIX + "deliveries", "Deliveries to warehouse receivers by receiver kind and status: "
+                     "pending (waiting for an attempt), sent (a file waiting for its ack), failed (given up, "
+                     "in the error log) (B14).", "gauge")
+    for kind in RECEIVER_KINDS:
+        for status in sql.DELIVERY_GAUGE_STATUSES:
+            waiting.add(deliveries.get((kind, status), 0), {"kind": kind, "status": status})
+    open_ = Family(PREFIX + "delivery_breakers_open", "Warehouse receivers whose circuit breaker is open or "
+                   "half open, by kind (B14).", "gauge")
+    for kind in RECEIVER_KINDS:
+        open_.add(breakers.get(kind, 0), {"kind": kind})
+    return [waiting, open_]
 
 
 def _queue_depth(queue_depth: Callable[[], int] | None) -> int | None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from ..domain.common.results import RunReport, RunStatus
 from ..domain.ports.orders import ReadBudget
 from ..domain.ports.runs import FlowContext
+from . import deliveries
 from .order_import import ORDER_COUNTS, store_orders
 from .runs import Flow, RunContext, record_run
 
@@ -60,6 +61,7 @@ def run(ctx: FlowContext, connection_id: int | None) -> RunReport:
     """One poll; a poll that created orders is the moment a backstop report may become due (B1, G2)."""
     assert connection_id is not None
     report = record_run(ctx, FLOW, connection_id, poll)
+    deliveries.ask_after(ctx, report)
     if report.status is not RunStatus.FAILED and report.counts.get("created", 0) > 0:
         from . import orders_backstop  # imports this module: asked for here, after the poll is recorded
 

@@ -37,6 +37,7 @@ from ..domain.orders.filters import OrderImportSettings
 from ..domain.orders.model import Fulfillment, OrderDraft, OrderStatus
 from ..domain.ports.orders import OpenOrdersDocument
 from ..domain.ports.runs import FlowContext
+from . import deliveries
 from .lifecycle import finish_import, live_request, request_report, resume_after, step_report
 from .order_import import ORDER_COUNTS, record_failure, store_orders
 from .runs import Flow, RunContext, record_run
@@ -62,7 +63,9 @@ FLOW = Flow("orders_backlog", every=None, counts=ORDER_COUNTS, resumes=True, res
 
 def run(ctx: FlowContext, connection_id: int | None) -> RunReport:
     assert connection_id is not None
-    return record_run(ctx, FLOW, connection_id, step)
+    report = record_run(ctx, FLOW, connection_id, step)
+    deliveries.ask_after(ctx, report)
+    return report
 
 
 def uses_report(settings: OrderImportSettings) -> bool:

@@ -29,6 +29,7 @@ from ..domain.common.errors import ConfigError
 from ..domain.common.results import RunReport
 from ..domain.documents import DocumentKind, LifecycleRule, ReportPurpose, Wait
 from ..domain.ports.runs import FlowContext
+from . import deliveries
 from . import orders as poll_flow
 from .lifecycle import finish_import, live_request, resume_after, step_report
 from .order_import import ORDER_COUNTS
@@ -66,7 +67,9 @@ def run(ctx: FlowContext, connection_id: int | None) -> RunReport | None:
     assert connection_id is not None
     if ctx.runs.unfinished(FLOW.name, connection_id) is None and not is_due(ctx, connection_id):
         return None
-    return record_run(ctx, FLOW, connection_id, step)
+    report = record_run(ctx, FLOW, connection_id, step)
+    deliveries.ask_after(ctx, report)
+    return report
 
 
 def ask_if_due(ctx: FlowContext, connection_id: int) -> bool:

@@ -21,6 +21,7 @@ from datetime import datetime
 from ..domain.common.errors import UpstreamError
 from ..domain.common.results import ItemResult, ItemStatus, Level, Message, RunReport
 from ..domain.ports.runs import FlowContext
+from . import deliveries
 from .order_import import ORDER_COUNTS, store_orders
 from .runs import Flow, RunContext, record_run
 
@@ -34,7 +35,9 @@ FLOW = Flow("orders_fetch", every=None, counts=ORDER_COUNTS,
 
 def run(ctx: FlowContext, connection_id: int | None) -> RunReport:
     assert connection_id is not None
-    return record_run(ctx, FLOW, connection_id, fetch_pending)
+    report = record_run(ctx, FLOW, connection_id, fetch_pending)
+    deliveries.ask_after(ctx, report)  # the push path's orders reach the warehouse in seconds
+    return report
 
 
 def fetch_pending(run: RunContext) -> datetime | None:

@@ -36,7 +36,8 @@ def get_error(request: Request, error_id: Id, key: ApiKey = Depends(viewer)) -> 
              response_model=ReprocessOut, responses=errors(400, 404, *VIEWER))
 def reprocess_error(request: Request, error_id: Id) -> dict[str, Any]:
     """B11: the order is fetched again by the connection's ``orders_fetch`` run (202 with its id); the
-    error is resolved when the order is stored, or when the filters now skip it."""
+    error is resolved when the order is stored, or when the filters now skip it. An undelivered
+    message (kind ``delivery``) is sent again by the ``deliveries`` run."""
     hub = get_hub(request)
     record = service.reprocess(hub, error_id)
     job = manage.request_run(hub, service.reprocess_flow(record), record.connection_id, queue=request.app.state.queue)

@@ -17,7 +17,17 @@ from sqlalchemy import BigInteger, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...domain.orders.changes import ORDER_CREATED
-from ..tables import connections, error_log, orders, outbox, pending_fetches, sp_api_calls, sync_runs
+from ..tables import (
+    connections,
+    deliveries,
+    error_log,
+    orders,
+    outbox,
+    pending_fetches,
+    receivers,
+    sp_api_calls,
+    sync_runs,
+)
 from .sync_runs import FINISHED
 
 PG_SETTLE_SECONDS = 60.0  # no write transaction stays open this long after its INSERT (short units of work)
@@ -177,3 +187,24 @@ def import_latencies(session: Session) -> list[float]:
     """Seconds from purchase to storing, of every order (the demo's live table; a dashboard chart later)."""
     return sorted((created - purchased).total_seconds()
                   for purchased, created in session.execute(select(orders.c.purchase_date, orders.c.created_at)))
+
+
+DELIVERY_GAUGE_STATUSES = ("pending", "sent", "failed")  # waiting, waiting for an ack, given up (issue 10)
+
+
+def deliveries_by_kind(session: Session) -> dict[tuple[str, str], int]:
+    """Deliveries waiting (pending), waiting for a file's ack (sent) and given up (failed), by receiver
+    kind: ``{(kind, status): n}`` (pings left out). Served by the (status) index."""
+    rows = session.execute(
+        select(receivers.c.kind, deliveries.c.status, func.count())
+        .select_from(deliveries.join(receivers, receivers.c.id == deliveries.c.receiver_id))
+        .where(deliveries.c.status.in_(DELIVERY_GAUGE_STATUSES), deliveries.c.event_id.is_not(None))
+        .group_by(receivers.c.kind, deliveries.c.status))
+    return {(kind, status): int(n) for kind, status, n in rows}
+
+
+def open_breakers(session: Session) -> dict[str, int]:
+    """Receivers whose circuit breaker is open or half open, by kind."""
+    rows = session.execute(select(receivers.c.kind, func.count()).where(receivers.c.breaker_state != "closed")
+                           .group_by(receivers.c.kind))
+    return {kind: int(n) for kind, n in rows}

@@ -20,7 +20,7 @@ from sellerbridge.domain.ports.orders import StoredOrder
 
 from ..crypto import SecretBox
 from ..tables import order_addresses, order_lines, orders
-from .order_records import OrderDetail, OrderPage, OrderRecord, address_from, line_from, order_from
+from .order_records import AddressRecord, OrderDetail, OrderPage, OrderRecord, address_from, line_from, order_from
 
 MAX_PAGE = 500
 
@@ -119,6 +119,12 @@ def get_order_detail(session: Session, order_id: int, *, box: SecretBox | None =
         lines=tuple(line_from(row._mapping, order.currency, box) for row in lines),
         address=None if address is None else address_from(address._mapping, box),
     )
+
+
+def get_address(session: Session, order_id: int, box: SecretBox) -> AddressRecord | None:
+    """The order's ship-to, its personal fields decrypted (the order-change rules compare it, issue 10)."""
+    row = session.execute(select(order_addresses).where(order_addresses.c.order_id == order_id)).first()
+    return None if row is None else address_from(row._mapping, box)
 
 
 def list_orders(session: Session, flt: OrderFilter | None = None, *, limit: int = 50, offset: int = 0) -> OrderPage:

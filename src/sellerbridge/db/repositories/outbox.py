@@ -29,6 +29,13 @@ class OutboxEvent:
     payload: dict[str, Any]
     created_at: datetime
     delivered_at: datetime | None
+    connection_id: int | None = None
+
+
+def _connection_of(payload: Any) -> int | None:
+    """The event's connection, a column too: the delivery flow reads a connection's new events by it."""
+    value = payload.get("connection_id") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _event(m: Any) -> OutboxEvent:
@@ -45,7 +52,8 @@ def add_event(
     now: datetime | None = None,
 ) -> int | None:
     """Add an event; returns its id, or None when this (topic, key, version) is already there."""
-    values = {"topic": topic, "key": key, "version": version, "payload": payload, "created_at": now or utcnow()}
+    values = {"topic": topic, "key": key, "version": version, "payload": payload, "created_at": now or utcnow(),
+              "connection_id": _connection_of(payload)}
     return session.execute(statement(session, "outbox.add", _add_stmt), values).scalar_one_or_none()
 
 
@@ -55,7 +63,8 @@ def add_events(
     """:func:`add_event` for many ``(topic, key, version, payload)`` in one statement; returns the new ids."""
     now = now or utcnow()
     rows = [
-        {"topic": topic, "key": key, "version": version, "payload": payload, "created_at": now}
+        {"topic": topic, "key": key, "version": version, "payload": payload, "created_at": now,
+         "connection_id": _connection_of(payload)}
         for topic, key, version, payload in events
     ]
     inserted = insert_rows(session, t, rows, returning=("id",), skip_conflicts_on=("topic", "key", "version"))

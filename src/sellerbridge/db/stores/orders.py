@@ -39,7 +39,7 @@ from sellerbridge.domain.orders.model import OrderDraft
 from sellerbridge.domain.ports.orders import StoredOrder
 
 from ..errors import DuplicateOrder, StaleOrder
-from ..repositories import customers, error_log, holds, orders, watermarks
+from ..repositories import customers, error_log, holds, order_reads, orders, watermarks
 from ..repositories.order_records import OrderMapping, OrderRecord
 from ..store import Store
 from .order_batch import Planned, Written, execute, storable
@@ -60,9 +60,10 @@ def load_order_settings(raw: dict[str, Any], connection_name: str) -> OrderImpor
         raise ConfigError(f"connection {connection_name!r} has invalid order settings: {exc}") from None
 
 
-def order_state(order: OrderRecord, line_holds: Mapping[str, holds.HoldRecord]) -> OrderState:
+def order_state(order: OrderRecord, line_holds: Mapping[str, holds.HoldRecord], ship_to: Any = None) -> OrderState:
     """What the order-change rules read of a stored order (``domain.orders.changes.OrderState``)."""
     return OrderState(
+        ship_to=ship_to,
         status=order.status,
         cancelled=order.cancelled,
         send_to_warehouse=order.send_to_warehouse,
@@ -163,7 +164,12 @@ class DbOrderTransaction:
             current = orders.get_order(self.session, existing.order_id)
             if current is None or current.amazon_last_updated >= draft.last_updated:
                 return Outcome.UNCHANGED
-            plan = plan_update(order_state(current, holds.holds_by_order_item(self.session, current.id)), mapped)
+            # The stored ship-to is read (and decrypted) only for an open order at the warehouse whose
+            # Amazon state brings one: a change of it is an order.updated for the warehouse (issue 10).
+            ship_to = order_reads.get_address(self.session, current.id, self._store.box) \
+                if current.send_to_warehouse and not current.cancelled and mapped.ship_to is not None else None
+            plan = plan_update(order_state(current, holds.holds_by_order_item(self.session, current.id), ship_to),
+                               mapped)
             try:
                 with self.session.begin_nested():
                     self._execute([Planned(draft, mapped, plan)], self._update_row(current))

@@ -10,6 +10,7 @@ from ..meta import metadata
 from .audit import pii_access_log
 from .catalog import channel_listings, holds, items, ship_method_rules, ship_methods, ship_rates, stock, warehouses
 from .connections import api_keys, connections
+from .deliveries import deliveries, delivery_attempts, receiver_audit, receivers
 from .documents import feed_submissions, report_requests
 from .jobs import jobs
 from .ops import connection_marks, error_log, outbox, pending_fetches, sp_api_calls, sync_runs, watermarks
@@ -29,6 +30,8 @@ __all__ = [
     "connection_marks",
     "connections",
     "customers",
+    "deliveries",
+    "delivery_attempts",
     "error_log",
     "feed_submissions",
     "holds",
@@ -46,6 +49,8 @@ __all__ = [
     "pending_authorizations",
     "pending_fetches",
     "pii_access_log",
+    "receiver_audit",
+    "receivers",
     "report_requests",
     "ship_method_rules",
     "ship_methods",

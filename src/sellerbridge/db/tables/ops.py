@@ -15,7 +15,7 @@
 - ``outbox``: UNIQUE (topic, key, version): one event per change of a thing. For orders the key is
   the hub order id and the version the order's ``version``, so re-storing the same change emits
   nothing and every real change emits exactly one event. Payloads hold no PII: the deliverer reads
-  the order when it sends.
+  the order when it sends. ``connection_id`` is the payload's, as a column (the delivery flow's index).
 """
 
 from __future__ import annotations
@@ -146,6 +146,9 @@ outbox = Table(
     Column("payload", Json, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime, nullable=True),
+    # the payload's connection, as a column: the delivery flow reads one connection's new events (issue 10)
+    Column("connection_id", Id, nullable=True),
     UniqueConstraint("topic", "key", "version"),
     Index(None, "delivered_at", "id"),
+    Index(None, "connection_id", "id"),
 )

@@ -20,7 +20,11 @@ or for a page alike (``db/stores/orders.py``). The rules:
   its cancellation reaches the warehouse too.
 - Outbox (B14): ``order.created`` when an order is stored as, or becomes, one the warehouse ships
   (Pending -> Unshipped); ``order.cancel_requested`` when the buyer newly asks to cancel (a person
-  decides, B9). At most one event per topic per write.
+  decides, B9); ``order.updated`` when Amazon cancelled some units of an open order the warehouse
+  has (a held line's open quantity went down while nothing shipped: the warehouse must pick fewer),
+  or when the ship-to of such an order changed (a field Amazon now gives differs from the stored one;
+  a field it leaves out keeps the stored value and is no change) (issue 10). At most one event per
+  topic per write.
 - Customer (B5): a new order finds or creates its customer; an update does so only while the stored
   order has none (imported Pending, before Amazon gave buyer data).
 
@@ -32,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from .mapping import HOLDING, ItemId, MappedLine, MappedOrder
 from .model import OrderStatus
@@ -41,6 +46,7 @@ __all__ = [
     "ORDER_CANCELLED",
     "ORDER_CANCEL_REQUESTED",
     "ORDER_CREATED",
+    "ORDER_UPDATED",
     "HoldChange",
     "LineHold",
     "OrderState",
@@ -54,6 +60,7 @@ __all__ = [
 ORDER_CREATED = "order.created"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_CANCEL_REQUESTED = "order.cancel_requested"
+ORDER_UPDATED = "order.updated"
 
 # Statuses in which nothing has shipped yet: a hold follows the open quantity exactly (B10).
 NOTHING_SHIPPED = frozenset({OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY, OrderStatus.UNSHIPPED})
@@ -90,6 +97,9 @@ class OrderState:
     buyer_cancel_requested: bool = False
     customer_known: bool = True
     holds: Mapping[str, LineHold] = field(default_factory=dict)
+    # The stored ship-to as read with the key (any object with the address's field names), for an open
+    # order at the warehouse; None when not read or none is stored (then no ship-to change is seen).
+    ship_to: Any = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +169,25 @@ def plan_update(current: OrderState, mapped: MappedOrder) -> OrderWrite:
         events.append(ORDER_CREATED)  # Pending -> Unshipped: now the warehouse may ship it
     if mapped.buyer_cancel_requested and not current.buyer_cancel_requested:
         events.append(ORDER_CANCEL_REQUESTED)  # a person decides (B9)
+    fewer = any(change.quantity < current.holds[change.order_item_id].quantity for change in resize)
+    if sent_before and (fewer or ship_to_changed(current.ship_to, mapped.ship_to)):
+        events.append(ORDER_UPDATED)  # the warehouse picks fewer, or ships elsewhere
     return OrderWrite(Outcome.UPDATED, send, resolve_customer, place_holds=place, resize_holds=resize,
                       events=tuple(events))
+
+
+# The ship-to fields the warehouse message carries (domain/deliveries/message.py SHIP_TO_FIELDS).
+SHIP_TO_COMPARED = ("name", "line1", "line2", "line3", "city", "state_or_region", "postal_code", "country_code",
+                    "phone")
+
+
+def ship_to_changed(stored: Any, given: Any) -> bool:
+    """Whether Amazon's ship-to differs from the stored one in a field it gives (a field left out,
+    None, keeps the stored value: the store writes the address field by field)."""
+    if stored is None or given is None:
+        return False
+    return any((new := getattr(given, name, None)) is not None and new != getattr(stored, name, None)
+               for name in SHIP_TO_COMPARED)
 
 
 def _holds(lines: Iterable[MappedLine]) -> tuple[HoldChange, ...]:

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from ..deliveries.breaker import Breaker
+from ..deliveries.message import ConnectionRef, OrderSnapshot
 
 
 class ReceiverKind(StrEnum):
@@ -35,6 +39,7 @@ class ReceiverSpec:
     config: Mapping[str, Any]  # url | directory | host, port, username, directory, host_key, inbox ...
     secrets: Mapping[str, Any] = field(default_factory=dict, repr=False)  # webhook secrets, SFTP password/key
     file_format: str = "json"  # json | csv: for files
+    pii_allowed: bool = False  # an admin allowed it the ship-to address and buyer name (B13)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,66 @@ class Receivers(Protocol):
 
     def inboxes(self) -> list[ReceiverSpec]:
         """File receivers that also have an inbox (``config["inbox"]``: the directory the warehouse writes to)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    """A delivery whose next attempt is due (``deliveries`` row; the message is built when it is sent)."""
+
+    id: int
+    receiver_id: int
+    message_id: str
+    topic: str
+    order_id: int | None
+    occurred_at: datetime  # the outbox event's created_at: when the hub stored the change
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptOutcome:
+    """What one attempt did to one delivery: the attempt as kept, and the delivery's new state."""
+
+    delivery_id: int
+    attempt: Attempt
+    status: str  # pending (retry at next_attempt_at) | sent | acknowledged | failed
+    next_attempt_at: datetime | None = None
+    error: str | None = None  # failed: why (goes to the error log with the receiver's name)
+
+
+class DeliveryStore(Protocol):
+    """One connection's deliveries, as the delivery flow works them (``db/stores/deliveries.py``).
+
+    Every method is its own short transaction: nothing is held open across a network call."""
+
+    def connection_ref(self) -> ConnectionRef: ...
+
+    def fan_out(self, limit: int) -> int:
+        """Turn up to ``limit`` of the connection's outbox events newer than each receiver's cursor into
+        deliveries (one per receiver and event, UNIQUE); returns how many events were read."""
+
+    def due(self, receiver_id: int, limit: int) -> list[DueDelivery]:
+        """Pending deliveries of the receiver whose next attempt is due, oldest first."""
+
+    def snapshot(self, order_id: int, *, pii: bool) -> OrderSnapshot | None:
+        """The order as it is now; with ``pii`` its ship-to and buyer name (decrypted). None: gone."""
+
+    def record(self, outcomes: Sequence[AttemptOutcome], *, receiver_name: str) -> None:
+        """Keep every attempt and the deliveries' new states; a failed one goes to the error log (H1)."""
+
+    def skip(self, delivery_ids: Sequence[int], reason: str) -> None: ...
+
+    def breaker(self, receiver_id: int) -> Breaker: ...
+
+    def set_breaker(self, receiver_id: int, breaker: Breaker) -> None: ...
+
+    def unacknowledged_batches(self, receiver_id: int) -> list[str]:
+        """Names of the files written for the receiver whose acknowledgement was not seen yet."""
+
+    def acknowledge_batches(self, receiver_id: int, batch_names: Sequence[str]) -> int: ...
+
+    def next_due(self, receiver_id: int) -> datetime | None:
+        """The earliest next attempt of the receiver's pending deliveries."""
 
 
 class InboxOpener(Protocol):

@@ -17,7 +17,7 @@ from ..common.clock import Clock
 from ..common.results import ItemResult, RunReport
 from ..orders.filters import OrderImportSettings
 from .confirmations import CancellationStore, ConfirmationStore, ShipmentConfirmer
-from .deliveries import InboxOpener, Receivers
+from .deliveries import DeliveryStore, InboxOpener, Receivers, Transport
 from .documents import DocumentStore, FeedSource, ReportSource
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
@@ -141,8 +141,10 @@ class RunPorts:
     deadlines: ShipDeadlineStore | None = None  # hub-wide runs only (sync/ship_deadlines.py)
     confirmations: ConfirmationStore | None = None  # packages on their way to Amazon (sync/shipment_confirm.py)
     cancellations: CancellationStore | None = None  # lines the warehouse cannot ship (sync/line_cancel.py)
-    receivers: Receivers | None = None  # the connection's warehouse receivers (issue 10)
+    receivers: Receivers | None = None  # the connection's warehouse receivers (sync/deliveries.py)
     inbox_opener: InboxOpener | None = None  # opens a file receiver's inbox (channels/inbox.py)
+    deliveries: DeliveryStore | None = None  # their deliveries (sync/deliveries.py)
+    transports: Mapping[str, Transport] | None = None  # one per receiver kind (channels/), by ReceiverKind
 
 
 class FlowContext(Protocol):
