@@ -35,9 +35,9 @@ SECRET_PREFIX = "whsec_"
 FILE_CONFIG_KEYS = {
     ReceiverKind.LOCAL_DIR: {"directory": True, "inbox": False},
     ReceiverKind.SFTP: {"host": True, "port": False, "username": True, "directory": True, "host_key": False,
-                        "inbox": False},
+                        "host_key_fingerprint": False, "inbox": False, "timeout_seconds": False},
 }
-FILE_SECRET_KEYS = ("password", "private_key")
+FILE_SECRET_KEYS = ("password", "private_key", "private_key_passphrase")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +124,19 @@ def _file_config(kind: ReceiverKind, config: Mapping[str, Any]) -> dict[str, Any
                 raise ConfigError("port must be a number 1-65535")
             out[key] = value
             continue
+        if key == "timeout_seconds":
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 600:
+                raise ConfigError("timeout_seconds must be a number of seconds, at most 600")
+            out[key] = value
+            continue
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be text")
         text(value, key, 1000)
         out[key] = value
+    if kind is ReceiverKind.SFTP and not (out.get("host_key") or out.get("host_key_fingerprint")):
+        # never trust on first use: the server's key is pinned when the receiver is made (channels/sftp.py)
+        raise ConfigError("an sftp receiver needs the server's host_key (its public key line) or "
+                          "host_key_fingerprint (SHA256:...)")
     return out
 
 
