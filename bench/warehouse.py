@@ -30,7 +30,6 @@ import os
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from sqlalchemy import text
 from tests.flows.support import seed_hub
 from tests.support.sandbox import Sandbox, live_server
 
-from bench.orders_steady import BenchStopped, VirtualClock, _driver, _worker
+from bench.orders_steady import BenchStopped, VirtualClock, _worker
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
 from sellerbridge.domain.shipments.confirmation import FEED_THRESHOLD
@@ -81,21 +80,24 @@ def _load(sandbox: Sandbox, hub, clock: VirtualClock, cid: int, count: int, erro
     return time.perf_counter() - wall
 
 
-def _driver_until(sandbox: Sandbox, clock: VirtualClock, thread: threading.Thread) -> None:
-    """Drive the clock until the worker thread ends (at most 48 simulated hours)."""
-    done = threading.Event()
-
-    def watch() -> None:
-        thread.join()
-        done.set()
+def _driver_until(sandbox: Sandbox, clock: VirtualClock, thread: threading.Thread, step: float = 5.0) -> None:
+    """Move the sandbox clock while the worker sleeps (``bench.orders_steady``'s rule) until it has ended."""
+    while thread.is_alive():
         with clock.cond:
-            clock.stopped = True
+            while clock.busy > 0 and thread.is_alive():
+                clock.cond.wait(timeout=1)
+            if not thread.is_alive():
+                break
+            now = clock.now().timestamp()
+            target = max(min([now + step, *clock.sleepers.values()]), now + 0.001)
+        sandbox.advance(target - now)
+        with clock.cond:
+            now = clock.now().timestamp()
+            for ident, wake in list(clock.sleepers.items()):
+                if wake <= now + 1e-6:
+                    del clock.sleepers[ident]
             clock.cond.notify_all()
-
-    threading.Thread(target=watch, daemon=True).start()
-    _driver(sandbox, clock, clock.now() + timedelta(hours=48))
     thread.join(timeout=60)
-    clock.stopped = False
 
 
 def _day_file(hub, cid: int) -> bytes:

@@ -136,7 +136,10 @@ def connection_problems(engine: Engine, amazon: dict[str, dict], connection_id: 
                 "AND o.connection_id = :c", **c)
     if held_on_cancelled:
         found.append(f"connection {connection_id}: {held_on_cancelled} holds on cancelled orders")
-    [[errors]] = _rows(engine, "SELECT COUNT(*) FROM error_log WHERE status = 'open' AND connection_id = :c", **c)
+    # A late-shipment warning (the sandbox's latest ship dates come soon on a scaled clock) is about Amazon's
+    # deadline, not a document the hub failed: the other kinds are.
+    [[errors]] = _rows(engine, "SELECT COUNT(*) FROM error_log WHERE status = 'open' AND connection_id = :c "
+                               "AND kind <> 'late_shipment'", **c)
     if errors:
         found.append(f"connection {connection_id}: {errors} open errors in the error log")
     return found
