@@ -10,6 +10,7 @@ import pytest
 
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.services import cancellations as service
+from tests.support import confirmations
 from tests.support.confirmations import add_shipment, amazon_order, hub_lines, prepare_order
 from tests.support.flows import run_flow
 
@@ -17,15 +18,7 @@ FLOW = "line_cancel"
 
 
 def run_until_done(world, *, limit: int = 10):
-    reports = []
-    for _ in range(limit):
-        report = run_flow(world.hub, FLOW, world.connection_id)
-        assert report is not None
-        reports.append(report)
-        if report.status is not RunStatus.WAITING:
-            return reports
-        world.advance(max(1.0, (report.resume_at - world.hub.now()).total_seconds()))
-    raise AssertionError(f"still waiting after {limit} runs")
+    return confirmations.run_until_done(world, FLOW, limit=limit)
 
 
 def cancel(world, order_id, *lines, reason="NoInventory"):

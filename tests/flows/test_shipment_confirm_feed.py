@@ -10,6 +10,7 @@ import pytest
 
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.shipments import confirmation
+from tests.support import confirmations
 from tests.support.confirmations import add_shipment, amazon_order, package, prepare_order
 from tests.support.flows import run_flow
 
@@ -17,15 +18,7 @@ FLOW = "shipment_confirm"
 
 
 def run_until_done(world, *, limit: int = 10):
-    reports = []
-    for _ in range(limit):
-        report = run_flow(world.hub, FLOW, world.connection_id)
-        assert report is not None
-        reports.append(report)
-        if report.status is not RunStatus.WAITING:
-            return reports
-        world.advance(max(1.0, (report.resume_at - world.hub.now()).total_seconds()))
-    raise AssertionError(f"still waiting after {limit} runs: {reports[-1]}")
+    return confirmations.run_until_done(world, FLOW, limit=limit)
 
 
 def feeds(world):

@@ -14,8 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 from sellerbridge.db.tables import shipment_package_items, shipment_packages, shipments
+from sellerbridge.domain.common.results import RunStatus
 from tests.flows.support import World
-from tests.support.flows import sync_orders
+from tests.support.flows import run_flow, sync_orders
 
 TRACKING = {"UPS": "1Z999AA10123456784", "FedEx": "794644790132", "USPS": "9400111899223197428490"}
 
@@ -80,3 +81,17 @@ def amazon_order(world: World, amazon_order_id: str) -> dict[str, Any]:
     r = world.sandbox.http.get(f"/_sandbox/sellers/{world.seller_id}/orders/{amazon_order_id}")
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def run_until_done(world: World, flow: str, *, limit: int = 10) -> list[Any]:
+    """Run a stepping flow as the runtime would: again at the moment a waiting run names (the world's clock
+    moved there), until a run ends; its reports."""
+    reports = []
+    for _ in range(limit):
+        report = run_flow(world.hub, flow, world.connection_id)
+        assert report is not None
+        reports.append(report)
+        if report.status is not RunStatus.WAITING:
+            return reports
+        world.advance(max(1.0, (report.resume_at - world.hub.now()).total_seconds()))
+    raise AssertionError(f"{flow} still waiting after {limit} runs: {reports[-1]}")
