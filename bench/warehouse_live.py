@@ -36,10 +36,10 @@ from sellerbridge.db.crypto import generate_key
 from sellerbridge.services import api_keys, receivers
 from sellerbridge.settings import Settings
 
-STREAM_SECONDS = 150  # real seconds of order stream (part 3)
-ORDERS_PER_HOUR = 600
-SHIPMENTS = 20  # part 2
-SHIPMENT_EVERY = 3.0  # real seconds between two POSTs
+STREAM_SECONDS = 90  # real seconds of order stream (part 3)
+ORDERS_PER_HOUR = 1200
+SHIPMENTS = 15  # part 2
+SHIPMENT_EVERY = 2.0  # real seconds between two POSTs
 
 
 def _pct(values: list[float], p: float) -> float | None:
@@ -91,7 +91,13 @@ def live_latencies(tmp: Path, parts: set[str]) -> dict[str, Any]:
         env = hub_env(data_dir=data_dir, database_url=database_url, secret_key=key, sandbox_url=sandbox.base_url)
         proc = hub_command("run", "run", "--port", str(port), env=env, log_dir=tmp / "logs").start()
         base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=90, every=0.5)
+        def serving() -> bool:
+            try:
+                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+            except httpx.HTTPError:  # not listening yet
+                return False
+
+        assert wait_for(serving, timeout=90, every=0.5), proc.tail()
         offset = _sandbox_now(sandbox).timestamp() - time.time()  # sandbox clock = real time + offset
 
         sandbox.set_rate(seller.seller_id, ORDERS_PER_HOUR)
@@ -130,7 +136,7 @@ def _sandbox_now(sandbox: ServedSandbox) -> datetime:
 def _shipments(sandbox: ServedSandbox, base: str, api_key: str, seller, engine) -> dict[str, Any]:
     with engine.connect() as conn:
         orders = conn.execute(text(
-            "SELECT o.id, o.amazon_order_id FROM orders o WHERE o.status = 'unshipped' AND o.connection_id = :c "
+            "SELECT o.id, o.amazon_order_id FROM orders o WHERE o.status = 'unshipped' AND o.fulfillment = 'MFN' AND o.connection_id = :c "
             "ORDER BY o.id LIMIT :n"), {"c": seller.connection_id, "n": SHIPMENTS}).all()
         lines = {row.id: conn.execute(text("SELECT order_item_id, quantity FROM order_lines WHERE order_id = :o"),
                                       {"o": row.id}).all() for row in orders}
