@@ -136,7 +136,8 @@ def _sandbox_now(sandbox: ServedSandbox) -> datetime:
 def _shipments(sandbox: ServedSandbox, base: str, api_key: str, seller, engine) -> dict[str, Any]:
     with engine.connect() as conn:
         orders = conn.execute(text(
-            "SELECT o.id, o.amazon_order_id FROM orders o WHERE o.status = 'unshipped' AND o.fulfillment = 'MFN' AND o.connection_id = :c "
+            "SELECT o.id, o.amazon_order_id FROM orders o WHERE o.status = 'unshipped' AND o.fulfillment = 'MFN' "
+            "AND o.connection_id = :c "
             "ORDER BY o.id LIMIT :n"), {"c": seller.connection_id, "n": SHIPMENTS}).all()
         lines = {row.id: conn.execute(text("SELECT order_item_id, quantity FROM order_lines WHERE order_id = :o"),
                                       {"o": row.id}).all() for row in orders}
