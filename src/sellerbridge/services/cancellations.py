@@ -18,12 +18,10 @@ from ..bootstrap import Hub
 from ..db.repositories import confirmations as packages_repo
 from ..db.repositories import line_cancellations as repo
 from ..db.repositories import order_reads
-from ..db.repositories.order_reads import OrderFilter
-from ..domain.common.errors import ConfigError
-from ..domain.common.inputs import numeric_id
 from ..domain.orders.model import Fulfillment, OrderStatus
 from ..domain.shipments.confirmation import cancel_refusal
 from . import connections as connection_service
+from .orders import find_order_id
 
 FLOW = "line_cancel"
 OPEN = (OrderStatus.PENDING, OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED)
@@ -44,23 +42,6 @@ class CancelRefused(Exception):
         self.reasons = reasons
 
 
-def _order_id(hub: Hub, ref: int | str, connection: int | str | None) -> int:
-    try:
-        order_id = numeric_id(ref)
-    except ValueError as exc:
-        raise LookupError(f"order {ref} is not in the hub: {exc}") from None
-    if order_id is not None:
-        return order_id
-    connection_id = connection_service.get_connection(hub, connection).id if connection is not None else None
-    with hub.store.uow(read_only=True) as session:
-        page = order_reads.list_orders(session, OrderFilter(connection_id=connection_id, amazon_order_id=str(ref)),
-                                       limit=5)
-    if not page.items:
-        raise LookupError(f"order {ref} is not in the hub")
-    if len(page.items) > 1:
-        raise ConfigError(f"order {ref} exists in several connections: name one")
-    return page.items[0].id
-
 
 def view(record: repo.CancellationRecord) -> dict[str, Any]:
     out = asdict(record)
@@ -74,7 +55,7 @@ def cancel_lines(hub: Hub, ref: int | str, lines: Sequence[LineRequest], *, requ
     """Queue the lines (all or none, see the module); the queued rows. LookupError for an unknown order."""
     if not lines:
         raise CancelRefused([{"order_item_id": "", "reason": "name at least one line"}])
-    order_id = _order_id(hub, ref, connection)
+    order_id = find_order_id(hub, ref, connection)
     now = hub.now()
     with hub.store.uow() as session:
         order = order_reads.get_order(session, order_id)

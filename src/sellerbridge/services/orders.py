@@ -76,7 +76,7 @@ def list_orders(hub: Hub, *, connection: int | str | None = None, statuses: list
             "offset": page.offset}
 
 
-def _find(hub: Hub, ref: int | str, connection: int | str | None) -> int:
+def find_order_id(hub: Hub, ref: int | str, connection: int | str | None) -> int:
     """The hub id of an order named by hub id or Amazon order id (with its connection when ambiguous)."""
     try:  # ASCII digits in range are a hub id (`²` is a digit to Python, not an id)
         order_id = numeric_id(ref)
@@ -119,7 +119,7 @@ def show_order(hub: Hub, ref: int | str, *, viewer: pii_gate.Viewer,
 
     Raises LookupError when the order is not in the hub.
     """
-    order_id = _find(hub, ref, connection)
+    order_id = find_order_id(hub, ref, connection)
     detail: OrderDetail | None = pii_gate.read_pii(
         hub, viewer, lambda session, box: order_reads.get_order_detail(session, order_id, box=box), _disclosed)
     if detail is None:
