@@ -47,6 +47,7 @@ class ReportPurpose(StrEnum):
     """Why the hub asks Amazon for a report; ``amazon/reports`` knows the report type of each."""
 
     OPEN_ORDERS = "open_orders"  # unshipped merchant-fulfilled orders (actionable orders, G2)
+    MERCHANT_LISTINGS = "merchant_listings"  # every listing of the marketplace: items and SKUs from Amazon (I5)
 
 
 @dataclass(frozen=True, slots=True)

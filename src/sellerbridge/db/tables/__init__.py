@@ -23,6 +23,7 @@ from .shipments import (
     shipments,
     stock_movements,
 )
+from .stock import quantity_pushes, stock_commitments, stock_settings
 
 __all__ = [
     "api_keys",
@@ -49,6 +50,7 @@ __all__ = [
     "pending_authorizations",
     "pending_fetches",
     "pii_access_log",
+    "quantity_pushes",
     "receiver_audit",
     "receivers",
     "report_requests",
@@ -60,7 +62,9 @@ __all__ = [
     "shipments",
     "sp_api_calls",
     "stock",
+    "stock_commitments",
     "stock_movements",
+    "stock_settings",
     "sync_runs",
     "warehouses",
     "watermarks",

@@ -43,6 +43,8 @@ items = Table(
     Column("track_stock", Boolean, nullable=False, server_default=true()),  # D4
     Column("backorderable", Boolean, nullable=False, server_default=false()),  # D4
     Column("handling_days", Integer, nullable=True),  # D6; NULL: the connection default
+    Column("buffer_kind", String(8), nullable=True),  # D3 per item: fixed | percent; NULL: the connection's
+    Column("buffer_value", Numeric(10, 2), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -55,6 +57,8 @@ channel_listings = Table(
     Column("amazon_sku", String(64), nullable=False),
     Column("asin", String(16), nullable=True),
     Column("item_id", Id, ForeignKey("items.id"), nullable=True),  # NULL: known on Amazon, not mapped yet
+    Column("fulfillment_channel", String(8), nullable=False, server_default="MFN"),  # D1: AFN is never pushed
+    Column("mapped_by", String(8), nullable=False, server_default="sku"),  # D7: "asin" is refused for stock
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("connection_id", "amazon_sku"),
@@ -69,6 +73,8 @@ warehouses = Table(
     Column("code", String(32), nullable=False, unique=True),
     Column("name", String(255), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("buffer_kind", String(8), nullable=True),  # D3 per warehouse (distribution centre)
+    Column("buffer_value", Numeric(10, 2), nullable=True),
 )
 
 stock = Table(

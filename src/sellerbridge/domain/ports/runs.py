@@ -19,10 +19,13 @@ from ..orders.filters import OrderImportSettings
 from .confirmations import CancellationStore, ConfirmationStore, ShipmentConfirmer
 from .deliveries import DeliveryStore, InboxOpener, Receivers, Transport
 from .documents import DocumentStore, FeedSource, ReportSource
+from .listings import ListingsWriter
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
+from .prices import ItemImportStore, PriceStore
 from .retention import RetentionStore
 from .shipments import ShipDeadlineStore, ShipmentIntake
+from .stock import StockPushStore
 
 # The key of a failed run's state that keeps it open to be continued by the next run of its flow
 # (``Flow.resume_failed``): written by the recorder, read by the run log and by "run now".
@@ -119,7 +122,7 @@ class ConnectionMarks(Protocol):
     def set(self, name: str, value: datetime) -> None: ...
 
 
-class AmazonPort(OrderSource, ReportSource, FeedSource, ShipmentConfirmer, Protocol):
+class AmazonPort(OrderSource, ReportSource, FeedSource, ShipmentConfirmer, ListingsWriter, Protocol):
     """Everything a run may ask of Amazon for its connection (``amazon.gateway.AmazonGateway``)."""
 
 
@@ -145,6 +148,9 @@ class RunPorts:
     inbox_opener: InboxOpener | None = None  # opens a file receiver's inbox (channels/inbox.py)
     deliveries: DeliveryStore | None = None  # their deliveries (sync/deliveries.py)
     transports: Mapping[str, Transport] | None = None  # one per receiver kind (channels/), by ReceiverKind
+    stock_push: StockPushStore | None = None  # the seller account's quantity push state (sync/stock_push.py)
+    prices: PriceStore | None = None  # the connection's prices (sync/price_push.py)
+    item_import: ItemImportStore | None = None  # items and SKUs from Amazon's listings report (sync/items_import.py)
 
 
 class FlowContext(Protocol):
