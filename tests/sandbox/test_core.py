@@ -211,3 +211,16 @@ def test_i4_a_live_order_stream_set_to_rate_0_stops_and_restarts_without_doublin
         sb.http.patch(f"/_sandbox/sellers/{creds.seller_id}", json={"order_rate_per_hour": 60})
     sb.advance(3600)
     assert 30 <= len(orders) - stopped_at <= 100  # Poisson at 60/hour over one hour, not ~180
+
+
+def test_i4_fba_share_sets_how_much_of_the_catalog_amazon_fulfils(sandbox):
+    every_mfn = sandbox.create_seller(marketplaces=["US"], catalog_size=60, fba_share=0.0)
+    every_fba = sandbox.create_seller(marketplaces=["US"], catalog_size=60, fba_share=1.0)
+    channels = {}
+    for creds in (every_mfn, every_fba):
+        listings = sandbox.http.get(f"/_sandbox/sellers/{creds.seller_id}/listings").json()["listings"]
+        channels[creds.seller_id] = {x["fulfillment_channel"] for x in listings}
+    assert channels[every_mfn.seller_id] == {"DEFAULT"}
+    assert channels[every_fba.seller_id] == {"AMAZON_NA"}
+    r = sandbox.http.post("/_sandbox/sellers", json={"fba_share": 1.5})
+    assert r.status_code == 400 and "fba_share" in r.text

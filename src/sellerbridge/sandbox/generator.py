@@ -126,7 +126,7 @@ def _listing_attributes(mp: marketplaces.Marketplace, title: str, price: Decimal
 
 
 def populate_catalog(seller: Seller, now: datetime) -> None:
-    """Give the seller ``catalog_size`` SKUs, listed in each of its marketplaces (20% FBA)."""
+    """Give the seller ``catalog_size`` SKUs, listed in each of its marketplaces (``fba_share`` FBA, 20%)."""
     rng = random.Random(f"catalog:{seller.seed}")
     for n in range(seller.catalog_size):
         title, product_type, base = PRODUCTS[n % len(PRODUCTS)]
@@ -135,7 +135,7 @@ def populate_catalog(seller: Seller, now: datetime) -> None:
             title = f"{title} – #{variant + 1}"
         sku = f"SB-{seller.seed % 1000:03d}-{n:05d}"
         asin = _asin(rng)
-        fba = rng.random() < 0.2
+        fba = rng.random() < seller.fba_share
         price = (Decimal(base) * Decimal(str(round(rng.uniform(0.9, 1.2), 2)))).quantize(Decimal("0.01"))
         quantity = rng.randint(0, 250)
         for mp_id in seller.marketplace_ids:

@@ -20,6 +20,7 @@ class SellerSpec:
     marketplaces: list[str] = field(default_factory=lambda: ["US"])
     roles: list[str] | None = None
     catalog_size: int = 50
+    fba_share: float = 0.2  # of the catalog fulfilled by Amazon (FBA listings)
     order_rate_per_hour: float = 0.0
     seed: int = 1
     usage_plans: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -38,6 +39,8 @@ class SellerSpec:
             raise ValueError("marketplaces must be a non-empty list")
         if not 0 <= int(spec.catalog_size) <= 100_000:
             raise ValueError("catalog_size must be between 0 and 100000")
+        if not 0 <= float(spec.fba_share) <= 1:
+            raise ValueError("fba_share must be between 0 and 1")
         if float(spec.order_rate_per_hour) < 0:
             raise ValueError("order_rate_per_hour must be >= 0")
         spec.usage_plans = {op: (float(v[0]), int(v[1])) for op, v in (spec.usage_plans or {}).items()}
@@ -58,7 +61,7 @@ def create_seller(backend: Backend, spec: SellerSpec) -> dict[str, Any]:
             seller_id=seller_id, marketplace_ids=[m.marketplace_id for m in mps], region=regions.pop(),
             roles=set(spec.roles) if spec.roles is not None else backend.default_roles(), seed=int(spec.seed),
             order_rate_per_hour=float(spec.order_rate_per_hour), catalog_size=int(spec.catalog_size),
-            usage_plan_overrides=dict(spec.usage_plans), mix=dict(spec.mix),
+            usage_plan_overrides=dict(spec.usage_plans), mix=dict(spec.mix), fba_share=float(spec.fba_share),
         )
         backend.add_seller(seller)
         app = backend.register_app(spec.client_id, spec.client_secret)

@@ -267,3 +267,4 @@ class Seller:
     report_schedules: dict[str, Any] = field(default_factory=dict)
     # mix knobs for the order stream, see generator.OrderMix
     mix: dict[str, float] = field(default_factory=dict)
+    fba_share: float = 0.2  # of the catalog's SKUs fulfilled by Amazon
