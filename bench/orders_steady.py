@@ -91,10 +91,22 @@ class VirtualClock:
             self.cond.notify_all()
             while me in self.sleepers and not self.stopped:
                 self.cond.wait()
-            self.busy += 1
+            if me in self.sleepers:  # stopped before its time: nobody woke it, it counts itself busy again
+                del self.sleepers[me]
+                self.busy += 1
             if self.stopped:
                 # Simulated time no longer moves: a worker that went on would retry without waiting.
                 raise BenchStopped
+
+    def wake_due(self, now: float) -> None:
+        """The driver wakes the sleepers whose time has come, and counts them busy *here*, under the lock: a
+        woken thread may run only after the driver's next look, which must not see "nobody busy" and move
+        the time on while it works. Call with ``cond`` held."""
+        for ident, wake in list(self.sleepers.items()):
+            if wake <= now + 1e-6:
+                del self.sleepers[ident]
+                self.busy += 1
+        self.cond.notify_all()
 
     def enter(self) -> None:
         with self.cond:
@@ -127,11 +139,7 @@ def _driver(sandbox: Sandbox, clock: VirtualClock, until: datetime) -> int:
         sandbox.advance(target - now)  # the sandbox generates orders and delivers notifications
         steps += 1
         with clock.cond:
-            now = clock.now().timestamp()
-            for ident, wake in list(clock.sleepers.items()):
-                if wake <= now + 1e-6:
-                    del clock.sleepers[ident]
-            clock.cond.notify_all()
+            clock.wake_due(clock.now().timestamp())
 
 
 def _worker(clock: VirtualClock, body, errors: list[str]) -> threading.Thread:

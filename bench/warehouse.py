@@ -92,11 +92,7 @@ def _driver_until(sandbox: Sandbox, clock: VirtualClock, thread: threading.Threa
             target = max(min([now + step, *clock.sleepers.values()]), now + 0.001)
         sandbox.advance(target - now)
         with clock.cond:
-            now = clock.now().timestamp()
-            for ident, wake in list(clock.sleepers.items()):
-                if wake <= now + 1e-6:
-                    del clock.sleepers[ident]
-            clock.cond.notify_all()
+            clock.wake_due(clock.now().timestamp())
     thread.join(timeout=60)
 
 
