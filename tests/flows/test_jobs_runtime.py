@@ -166,3 +166,23 @@ def test_g3_a_lease_is_only_had_for_a_claimed_or_due_job(world):
         assert not repo.acquire_lease(session, _key(world), owner="late copy", now=now, ttl=LEASE_TTL)
         repo.request_run(session, _key(world), now=now)  # due again: the lease can be had
         assert repo.acquire_lease(session, _key(world), owner="w2", now=now, ttl=LEASE_TTL)
+
+
+def test_g3_a_flow_that_needs_an_inbox_gets_a_job_only_where_one_is(world, tmp_path):
+    """``shipment_inbox`` reads file receivers' inboxes every minute: a connection without one has no job (its
+    idle cost is nothing), and gets it at the next ensure once a receiver with an inbox is added."""
+    from sellerbridge.services import receivers as receiver_service
+
+    ensure_jobs(world.hub)
+    with world.hub.store.uow(read_only=True) as session:
+        assert repo.get_job(session, _key(world, "shipment_inbox")) is None
+        assert repo.get_job(session, _key(world, ORDERS)) is not None
+    receiver_service.add_receiver(world.hub, world.connection_id, name="wms-out", kind="local_dir", actor="test",
+                                  config={"directory": str(tmp_path / "out")})
+    ensure_jobs(world.hub)
+    with world.hub.store.uow(read_only=True) as session:  # files out only: still no inbox to read
+        assert repo.get_job(session, _key(world, "shipment_inbox")) is None
+    receiver_service.add_receiver(world.hub, world.connection_id, name="wms-files", kind="local_dir", actor="test",
+                                  config={"directory": str(tmp_path / "drop"), "inbox": str(tmp_path / "in")})
+    ensure_jobs(world.hub)
+    assert _job(world, "shipment_inbox").every_seconds == 60

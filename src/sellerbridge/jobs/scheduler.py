@@ -29,12 +29,19 @@ log = logging.getLogger("sellerbridge.scheduler")
 def ensure_jobs(hub: Hub) -> int:
     """Create the missing default jobs of every connection and the hub-wide ones; returns how many exist.
 
-    One read of the connection ids and of the job keys, one insert of what is missing (G3, P9)."""
+    One read of the connection ids and of the job keys, one query per flow need (a flow that ``needs``
+    something, an inbox or listings, gets jobs only where it is: the idle cost of 500 sellers stays
+    that of their order polls), one insert of what is missing (G3, P9). A job once made stays (its
+    schedule may have been edited); "run now" makes one wherever asked."""
     now = hub.now()
     with hub.store.uow() as session:
         ids = connections.connection_ids(session)
+        needs = {spec.flow.needs for spec in FLOWS.values() if spec.flow.needs}
+        having = {need: repo.connections_needing(session, need) for need in sorted(needs)}
         wanted = [(spec.name, connection_id, spec.every_seconds)
-                  for spec in FLOWS.values() for connection_id in ([None] if spec.flow.hub_wide else ids)]
+                  for spec in FLOWS.values()
+                  for connection_id in ([None] if spec.flow.hub_wide else
+                                        [i for i in ids if not spec.flow.needs or i in having[spec.flow.needs]])]
         repo.ensure_jobs(session, wanted, now=now)
     return len(wanted)
 

@@ -57,6 +57,9 @@ class Flow:
     # search pages are read, only the report is asked for again). Only with ``resumes``.
     resume_failed: bool = False
     hub_wide: bool = False  # one job for the hub, not one per connection
+    # Only connections that have this get the flow's job (``db/repositories/jobs.NEEDS``): a flow with
+    # nothing to do for most connections (an inbox, a catalog) costs nothing where it has nothing to do.
+    needs: str | None = None
     about: str = ""  # one line for people: shown with the flow's jobs (`jobs list --json`, GET /api/jobs)
 
 

@@ -33,7 +33,7 @@ from .runs import Flow, RunContext, record_run
 
 COUNTS = ("files", "accepted", "refused", "held", "duplicates")
 
-FLOW = Flow("shipment_inbox", every=timedelta(minutes=1), counts=COUNTS,
+FLOW = Flow("shipment_inbox", every=timedelta(minutes=1), counts=COUNTS, needs="inboxes",
             about="shipment files from the warehouse's inbox (local or SFTP) into the shipment intake (C1)")
 
 

@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..tables.catalog import channel_listings
 from ..tables.connections import connections
+from ..tables.deliveries import receivers
 from ..tables.jobs import jobs as t
 from ._sql import upsert
 
@@ -78,6 +80,34 @@ def ensure_job(session: Session, *, flow: str, connection_id: int | None, every_
     record = get_job(session, key)
     assert record is not None
     return record
+
+
+def _with_inboxes(session: Session) -> set[int]:
+    """Connections with a file receiver that has an inbox (its config names the inbox directory)."""
+    rows = session.execute(select(receivers.c.connection_id, receivers.c.config)
+                           .where(receivers.c.kind.in_(("local_dir", "sftp"))))
+    return {connection_id for connection_id, config in rows if isinstance(config, dict) and config.get("inbox")}
+
+
+def _of_accounts_with_listings(session: Session) -> set[int]:
+    """Every connection of a seller account and region that has listings on any of its connections (the
+    account's quantity is pushed by one of them, whichever holds the listings)."""
+    mine = connections.alias("mine")
+    listed = (select(connections.c.seller_id, connections.c.region)
+              .join(channel_listings, channel_listings.c.connection_id == connections.c.id).distinct().subquery())
+    return set(session.execute(select(mine.c.id).join(
+        listed, (listed.c.seller_id == mine.c.seller_id) & (listed.c.region == mine.c.region))).scalars())
+
+
+# What a flow's ``needs`` names: the connections that have it (one query each, per ensure).
+NEEDS = {"inboxes": _with_inboxes, "account_listings": _of_accounts_with_listings}
+
+
+def connections_needing(session: Session, need: str) -> set[int]:
+    try:
+        return NEEDS[need](session)
+    except KeyError:
+        raise KeyError(f"unknown flow need {need!r}; one of {', '.join(sorted(NEEDS))}") from None
 
 
 def ensure_jobs(session: Session, wanted: Sequence[tuple[str, int | None, int | None]], *, now: datetime) -> int:

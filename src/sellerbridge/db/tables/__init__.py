@@ -12,6 +12,7 @@ from .catalog import channel_listings, holds, items, ship_method_rules, ship_met
 from .connections import api_keys, connections
 from .deliveries import deliveries, delivery_attempts, receiver_audit, receivers
 from .documents import feed_submissions, report_requests
+from .inventory import quantity_pushes, stock_commitments, stock_settings
 from .jobs import jobs
 from .ops import connection_marks, error_log, outbox, pending_fetches, sp_api_calls, sync_runs, watermarks
 from .orders import customers, order_addresses, order_lines, orders
@@ -23,7 +24,6 @@ from .shipments import (
     shipments,
     stock_movements,
 )
-from .stock import quantity_pushes, stock_commitments, stock_settings
 
 __all__ = [
     "api_keys",

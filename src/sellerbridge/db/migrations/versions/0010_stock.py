@@ -1,6 +1,6 @@
 """Stock and price up (issue 11: D1-D9, E3): stock settings, commitments elsewhere, the push state per SKU.
 
-The tables of ``db/tables/stock.py``; buffers per item and per warehouse (D3), a listing's fulfillment
+The tables of ``db/tables/inventory.py``; buffers per item and per warehouse (D3), a listing's fulfillment
 channel (D1) and how it was mapped (D7). New tables and a plain ADD COLUMN: nothing is rebuilt (a batch
 rebuild on SQLite would cascade-delete rows that refer to the table).
 
