@@ -9,7 +9,7 @@ import pytest
 from sellerbridge.db.repositories import catalog, holds, stock_ledger
 from sellerbridge.db.store import Store
 from tests.support.db_samples import T0
-from tests.support.stock_marks import mark_state, stock_world
+from tests.support.stock_marks import CLEAN, add_order_line, mark_state, stock_world
 
 T1 = T0 + timedelta(minutes=5)
 
@@ -89,7 +89,7 @@ def test_d5_a_rolled_back_count_leaves_neither_stock_nor_mark(db_store: Store):
         raise RuntimeError("the file failed later")
     with db_store.uow(read_only=True) as s:
         assert catalog.on_hand_by_warehouse(s, w.item_id) == {}
-        assert mark_state(s, w) == mark_state(s, w).__class__(1, None, 0)
+        assert mark_state(s, w) == CLEAN
         assert stock_ledger.ledger(s, w.item_id, limit=10) == []
 
 
@@ -108,9 +108,9 @@ def test_d2_the_ledger_merges_movements_and_hold_events_newest_first(db_store: S
         stock_ledger.record_delta(s, item_id=w.item_id, warehouse_id=w.warehouse_id, delta=10, reason="receipt",
                                   ref="po-9", now=T0)
     with db_store.uow() as s:
-        line_id = _order_line(s, w)
+        order_id, line_id = add_order_line(s, w)
         holds.place_holds(s, [(line_id, w.item_id, 2)], now=T1)
-        holds.release_holds_for_orders(s, [_order_of(s, line_id)], now=T1 + timedelta(minutes=1))
+        holds.release_holds_for_orders(s, [order_id], now=T1 + timedelta(minutes=1))
     with db_store.uow(read_only=True) as s:
         entries = stock_ledger.ledger(s, w.item_id, limit=10)
         assert [(e.kind, e.delta) for e in stock_ledger.ledger(s, w.item_id, limit=1)] == [("hold released", -2)]
@@ -118,24 +118,3 @@ def test_d2_the_ledger_merges_movements_and_hold_events_newest_first(db_store: S
         ("hold released", -2, "111-0000001-0000001"), ("hold placed", 2, "111-0000001-0000001"),
         ("receipt", 10, None)]
 
-
-def _order_line(session, world) -> int:
-    from sqlalchemy import insert
-
-    from sellerbridge.db.tables import order_lines, orders
-
-    order_id = session.execute(insert(orders).values(
-        connection_id=world.connection_id, amazon_order_id="111-0000001-0000001", status="Unshipped",
-        marketplace_id="ATVPDKIKX0DER", fulfillment="MFN", purchase_date=T0, amazon_last_updated=T0,
-        created_at=T0, updated_at=T0).returning(orders.c.id)).scalar_one()
-    return session.execute(insert(order_lines).values(
-        order_id=order_id, order_item_id="OI-1", item_id=world.item_id, quantity=2,
-    ).returning(order_lines.c.id)).scalar_one()
-
-
-def _order_of(session, line_id: int) -> int:
-    from sqlalchemy import select
-
-    from sellerbridge.db.tables import order_lines
-
-    return session.execute(select(order_lines.c.order_id).where(order_lines.c.id == line_id)).scalar_one()
