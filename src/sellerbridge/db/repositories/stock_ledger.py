@@ -71,23 +71,37 @@ def record_count(session: Session, *, item_id: int, warehouse_id: int, on_hand: 
                  now: datetime) -> int:
     """The warehouse counted ``on_hand`` units (I5, absolute): the stock row is set, a ``count`` movement
     records the difference; returns it (0 for a replayed ref, and for a count equal to the figure held)."""
+    return apply_count(session, item_id=item_id, warehouse_id=warehouse_id, on_hand=on_hand, ref=ref, now=now) or 0
+
+
+def record_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int, reason: str, ref: str,
+                 now: datetime) -> int:
+    """A receipt (units in, ``delta`` >= 0) or an adjustment (either sign; on hand may go below 0, D2 then
+    sends 0); returns the delta applied, 0 for a replayed ref."""
+    return apply_delta(session, item_id=item_id, warehouse_id=warehouse_id, delta=delta, reason=reason, ref=ref,
+                       now=now) or 0
+
+
+def apply_count(session: Session, *, item_id: int, warehouse_id: int, on_hand: int, ref: str, now: datetime,
+                mark: bool = True) -> int | None:
+    """:func:`record_count`, telling a replay (None) from a count that changed nothing (0). ``mark=False``
+    only for a caller that marks the items itself in the same transaction (a file: once per chunk)."""
     if on_hand < 0:
         raise ValueError("a count cannot be negative")
     current = _on_hand(session, item_id, warehouse_id)
     delta = on_hand - (current or 0)
     if not _movement(session, item_id=item_id, warehouse_id=warehouse_id, delta=delta, reason=COUNT_REASON,
                      ref=ref, now=now):
-        return 0
+        return None
     _write_on_hand(session, item_id, warehouse_id, on_hand, now)
-    if delta:
+    if delta and mark:
         mark_items_dirty(session, [item_id], cause=COUNT_REASON, now=now)
     return delta
 
 
-def record_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int, reason: str, ref: str,
-                 now: datetime) -> int:
-    """A receipt (units in, ``delta`` > 0) or an adjustment (either sign; on hand may go below 0, D2 then
-    sends 0); returns the delta applied, 0 for a replayed ref."""
+def apply_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int, reason: str, ref: str,
+                now: datetime, mark: bool = True) -> int | None:
+    """:func:`record_delta`, None for a replay (see :func:`apply_count` for ``mark``)."""
     if reason not in DELTA_REASONS:
         raise ValueError(f"reason must be one of {', '.join(DELTA_REASONS)}")
     if reason == "receipt" and delta < 0:
@@ -95,13 +109,13 @@ def record_delta(session: Session, *, item_id: int, warehouse_id: int, delta: in
     current = _on_hand(session, item_id, warehouse_id)
     if not _movement(session, item_id=item_id, warehouse_id=warehouse_id, delta=delta, reason=reason, ref=ref,
                      now=now):
-        return 0
+        return None
     if current is None:
         _write_on_hand(session, item_id, warehouse_id, delta, now)
     else:
         session.execute(update(stock).where(stock.c.item_id == item_id, stock.c.warehouse_id == warehouse_id)
                         .values(on_hand=stock.c.on_hand + delta, updated_at=now))
-    if delta:
+    if delta and mark:
         mark_items_dirty(session, [item_id], cause=reason, now=now)
     return delta
 
