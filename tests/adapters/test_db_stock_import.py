@@ -61,3 +61,23 @@ def test_h1_a_refused_line_is_in_the_error_log_and_reprocessed_once_its_sku_exis
         item = catalog.get_item_by_sku(s, "NEW-1")
         assert catalog.on_hand_by_warehouse(s, item.id) == {w.warehouse_id: 5}
         assert error_log.get_error(s, full.id).status == "resolved"
+
+
+def test_i5_a_chunk_raced_by_another_import_is_applied_line_by_line(db_store: Store, monkeypatch):
+    from sellerbridge.db.repositories import stock_ledger
+
+    with db_store.uow() as s:
+        w = stock_world(s, db_store.box)
+    calls = []
+
+    def raced(*args, **kwargs):
+        calls.append(1)
+        raise stock_ledger.LedgerRace("another transaction wrote a ref meanwhile")
+
+    monkeypatch.setattr(stock_ledger, "apply_many", raced)
+    content = b"sku,warehouse,delta,reason,ref\nSKU-1,WH1,5,receipt,R1\nSKU-1,WH1,-2,adjustment,R2\n"
+    outcome = DbStockImport(db_store, w.connection_id, lambda: T1).import_file(content, file_name="x.csv")
+    assert calls == [1] and (outcome.accepted, outcome.errors) == (2, ())
+    with db_store.uow(read_only=True) as s:
+        assert catalog.on_hand_by_warehouse(s, w.item_id) == {w.warehouse_id: 3}
+        assert mark_state(s, w).version == 2

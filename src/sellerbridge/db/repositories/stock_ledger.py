@@ -23,7 +23,7 @@ from ..tables.catalog import holds, stock, warehouses
 from ..tables.orders import order_lines, orders
 from ..tables.shipments import stock_movements
 from ..tables.stock import stock_commitments
-from ._sql import upsert
+from ._sql import insert_rows, upsert
 from .stock_marks import mark_items_dirty
 
 DELTA_REASONS = ("receipt", "adjustment")
@@ -118,6 +118,68 @@ def apply_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int
     if delta and mark:
         mark_items_dirty(session, [item_id], cause=reason, now=now)
     return delta
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One line of a file for :func:`apply_many`: a count (``reason`` "count", ``quantity`` absolute) or a
+    delta (receipt/adjustment, ``quantity`` signed)."""
+
+    item_id: int
+    warehouse_id: int
+    quantity: int
+    reason: str
+    ref: str
+
+
+class LedgerRace(RuntimeError):
+    """Another transaction wrote some of these refs meanwhile: roll back and apply the lines one by one."""
+
+
+def apply_many(session: Session, moves: list[Move], *, now: datetime) -> list[int | None]:
+    """:func:`apply_count` / :func:`apply_delta` for many lines in a few statements (a file's chunk): the
+    refs already applied found in one query, the rest's deltas computed in order (two lines of one place
+    follow each other), the movements inserted in one statement, the stock rows upserted in one. Returns each
+    line's delta (None: a replay). Marks nothing (the caller marks the chunk once). LedgerRace when a ref was
+    written meanwhile (the caller rolls back and goes line by line)."""
+    if not moves:
+        return []
+    m = stock_movements
+    seen = {(row.reason, row.ref) for row in session.execute(select(m.c.reason, m.c.ref).where(
+        m.c.ref.in_(sorted({mv.ref[:REF_MAX] for mv in moves}))))}
+    places = sorted({(mv.item_id, mv.warehouse_id) for mv in moves})
+    current_stmt = select(stock.c.item_id, stock.c.warehouse_id, stock.c.on_hand).where(
+        stock.c.item_id.in_(sorted({p[0] for p in places})))
+    if session.get_bind().dialect.name == "postgresql":
+        current_stmt = current_stmt.with_for_update()
+    on_hand = {(r.item_id, r.warehouse_id): r.on_hand for r in session.execute(current_stmt)}
+    deltas: list[int | None] = []
+    rows: list[dict] = []
+    touched: dict[tuple[int, int], int] = {}
+    for mv in moves:
+        key = (mv.reason, mv.ref[:REF_MAX])
+        if key in seen:
+            deltas.append(None)
+            continue
+        seen.add(key)
+        place = (mv.item_id, mv.warehouse_id)
+        before = on_hand.get(place, 0)
+        after = mv.quantity if mv.reason == COUNT_REASON else before + mv.quantity
+        on_hand[place] = touched[place] = after
+        deltas.append(after - before)
+        rows.append({"item_id": mv.item_id, "warehouse_id": mv.warehouse_id, "delta": after - before,
+                     "reason": mv.reason, "ref": mv.ref[:REF_MAX], "created_at": now})
+    if rows:
+        added = insert_rows(session, m, rows, returning=("id",), skip_conflicts_on=("reason", "ref"))
+        if len(added) != len(rows):
+            raise LedgerRace("some refs were applied by another transaction meanwhile")
+        stmt = upsert(session, stock)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["item_id", "warehouse_id"],
+            set_={"on_hand": stmt.excluded.on_hand, "updated_at": stmt.excluded.updated_at})
+        session.execute(stmt, [{"item_id": i, "warehouse_id": w, "on_hand": n, "updated_at": now}
+                               for (i, w), n in touched.items()])
+    return deltas
 
 
 def set_commitment(session: Session, *, item_id: int, source: str, quantity: int, now: datetime) -> bool:

@@ -1,10 +1,10 @@
 """Stock files applied to the ledger (I5, H1): ``domain.ports.stock_in.StockImport`` over the database.
 
 The file is parsed by the pure rules (``domain/stock/csv_import.py``); then its good rows are applied in
-chunks of :data:`CHUNK`, one transaction each: SKUs and warehouse codes looked up once per chunk, each row
-through ``stock_ledger.apply_count`` / ``apply_delta`` (idempotent by its ref), and the items of the chunk
-marked dirty with ONE statement (D5; a 10,000-line file is 20 marks, not 10,000). A row naming an unknown
-SKU or warehouse is refused with its line. Every refused row goes to the error log (kind
+chunks of :data:`CHUNK`, one transaction each: SKUs and warehouse codes looked up once per chunk, the rows
+through ``stock_ledger.apply_many`` (a few statements per chunk, idempotent by each row's ref), and the
+items of the chunk marked dirty with ONE statement (D5; a 10,000-line file is 20 marks, not 10,000). A
+row naming an unknown SKU or warehouse is refused with its line. Every refused row goes to the error log (kind
 :data:`ERROR_KIND`, key ``<file>:<line>``) with the row as read, so a person can reprocess it once the SKU
 exists (:meth:`DbStockImport.reprocess`: the same ref, so applying it twice is impossible).
 
@@ -61,39 +61,46 @@ class DbStockImport:
         return ImportOutcome(accepted=accepted, duplicates=duplicates, errors=tuple(errors), encoding=parsed.encoding)
 
     def _apply(self, session: Session, rows: Sequence[StockRow]) -> tuple[int, int, dict[StockRow, LineError]]:
+        """The chunk's rows in a few statements (``stock_ledger.apply_many``); line by line when another
+        transaction applied some of the same refs meanwhile (then each replay is found as it comes)."""
+        try:
+            with session.begin_nested():
+                return self._apply_rows(session, rows, bulk=True)
+        except stock_ledger.LedgerRace:
+            return self._apply_rows(session, rows, bulk=False)
+
+    def _apply_rows(self, session: Session, rows: Sequence[StockRow], *,
+                    bulk: bool) -> tuple[int, int, dict[StockRow, LineError]]:
         now = self._now()
         item_ids = dict(session.execute(select(items.c.sku, items.c.id)
                                         .where(items.c.sku.in_(sorted({r.sku for r in rows})))).all())
         codes = {code.casefold(): wid for code, wid in session.execute(select(warehouses.c.code, warehouses.c.id))}
-        applied = replayed = 0
         refused: dict[StockRow, LineError] = {}
-        moved: list[int] = []
+        moves: list[stock_ledger.Move] = []
         for row in rows:
             item_id, warehouse_id = item_ids.get(row.sku), codes.get(row.warehouse.casefold())
             if item_id is None:
                 refused[row] = LineError(row.line, f"SKU {row.sku} is not an item of the hub", field="sku",
                                          code="unknown_sku")
-                continue
-            if warehouse_id is None:
+            elif warehouse_id is None:
                 refused[row] = LineError(row.line, f"warehouse {row.warehouse} is not known to the hub",
                                          field="warehouse", code="unknown_warehouse")
-                continue
-            if row.reason == "count":
-                delta = stock_ledger.apply_count(session, item_id=item_id, warehouse_id=warehouse_id,
-                                                 on_hand=row.quantity, ref=row.ref, now=now, mark=False)
             else:
-                delta = stock_ledger.apply_delta(session, item_id=item_id, warehouse_id=warehouse_id,
-                                                 delta=row.quantity, reason=row.reason, ref=row.ref, now=now,
-                                                 mark=False)
-            if delta is None:
-                replayed += 1
-                continue
-            applied += 1
-            if delta:
-                moved.append(item_id)
+                moves.append(stock_ledger.Move(item_id, warehouse_id, row.quantity, row.reason, row.ref))
+        if bulk:
+            deltas = stock_ledger.apply_many(session, moves, now=now)
+        else:
+            deltas = [stock_ledger.apply_count(session, item_id=mv.item_id, warehouse_id=mv.warehouse_id,
+                                               on_hand=mv.quantity, ref=mv.ref, now=now, mark=False)
+                      if mv.reason == "count" else
+                      stock_ledger.apply_delta(session, item_id=mv.item_id, warehouse_id=mv.warehouse_id,
+                                               delta=mv.quantity, reason=mv.reason, ref=mv.ref, now=now, mark=False)
+                      for mv in moves]
+        moved = [mv.item_id for mv, delta in zip(moves, deltas, strict=True) if delta]
         if moved:
             mark_items_dirty(session, moved, cause="stock file", now=now)
-        return applied, replayed, refused
+        replayed = sum(1 for delta in deltas if delta is None)
+        return len(deltas) - replayed, replayed, refused
 
     def _log(self, name: str, parsed: ParsedStockCsv, errors: Sequence[LineError]) -> None:
         if not errors:
