@@ -125,6 +125,15 @@ class ItemBufferOut(_Open):
     changed: bool
 
 
+class ItemStockOut(_Open):
+    sku: str
+    track_stock: bool
+    backorderable: bool
+    handling_days: int | None
+    buffer: BufferOut | None
+    changed: bool
+
+
 class WarehouseOut(_Open):
     code: str
     buffer: BufferOut | None

@@ -33,6 +33,7 @@ from ..stock_schemas import (
     CountIn,
     ItemBufferOut,
     ItemStockIn,
+    ItemStockOut,
     LedgerOut,
     StockChangeOut,
     StockImportOut,
@@ -104,7 +105,8 @@ def put_item_buffer(request: Request, sku: Sku, body: BufferIn) -> dict[str, Any
     return service.set_item_buffer(get_hub(request), sku, body.kind, body.value)
 
 
-@router.put("/api/items/{sku}/stock", dependencies=[Depends(operator)], responses=WRITES)
+@router.put("/api/items/{sku}/stock", dependencies=[Depends(operator)], response_model=ItemStockOut,
+            responses=WRITES)
 def put_item_stock(request: Request, sku: Sku, body: ItemStockIn) -> dict[str, Any]:
     """D4, D6: whether the item's stock is tracked, whether it is backorderable, its handling days."""
     handling: Any = None if body.clear_handling_days else (body.handling_days if body.handling_days is not None
