@@ -22,6 +22,8 @@ from . import (
     sync,
 )
 from . import serve as web
+from . import stock as stock_cli
+from . import stock_in as stock_in_cli
 from .context import HubGroup
 
 # HubGroup: a known error of any command is one line and an exit code (cli/context.py); a bug keeps its
@@ -43,6 +45,8 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(cancellations.app, name="cancellations")
 app.add_typer(receivers.app, name="receivers")
 app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(stock_cli.app, name="stock")
+app.add_typer(stock_in_cli.warehouses_app, name="warehouses")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
