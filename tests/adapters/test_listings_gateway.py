@@ -4,9 +4,11 @@ E3, G2; amazon/listings/)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 
+from sellerbridge.amazon.errors import AmazonError
 from sellerbridge.amazon.listings import feed
 from sellerbridge.domain.documents import DocumentStatus
 from sellerbridge.domain.ports.listings import ListingOutcome, ListingUpdate
@@ -157,3 +159,61 @@ def test_d2_a_feed_goes_to_the_marketplace_it_names_not_the_connections(live):
         offer = gateway.read_listing(listing.sku, CA)
     assert report.answer_for(1).outcome is ListingOutcome.ACCEPTED
     assert (offer.price, offer.currency) == (Decimal("9.99"), "CAD")
+
+
+TEXTS = ["(R)", "®", "Café crème", "日本語タイトル", "😀"]
+
+
+def put_listing(sandbox, creds, sku: str, title: str, *, channel: str = "DEFAULT") -> None:
+    """A listing created the way a seller creates one: putListingsItem (the SKU percent-encoded in the path)."""
+    availability = {"fulfillment_channel_code": channel} | ({"quantity": 1} if channel == "DEFAULT" else {})
+    body = {"productType": "PRODUCT", "requirements": "LISTING", "attributes": {
+        "item_name": [{"value": title, "language_tag": "en_US", "marketplace_id": US}],
+        "purchasable_offer": [{"marketplace_id": US, "currency": "USD",
+                               "our_price": [{"schedule": [{"value_with_tax": 10}]}]}],
+        "fulfillment_availability": [availability]}}
+    client = sandbox.client_for(creds)
+    r = client.put(f"/listings/2021-08-01/items/{creds.seller_id}/{quote(sku, safe='')}",
+                   params={"marketplaceIds": US}, json=body)
+    assert r.status_code == 200 and r.json()["status"] == "ACCEPTED", r.text
+
+
+def test_g2_skus_and_titles_in_any_script_go_through_patch_and_feed_and_read_back_equal(live):
+    sandbox, base, creds = live
+    skus = [f"SB {text}/{n}" for n, text in enumerate(TEXTS, 1)]  # a space and a slash too
+    for sku, text in zip(skus, TEXTS, strict=True):
+        put_listing(sandbox, creds, sku, f"Title {text}")
+    sandbox.advance(5)
+    with make_gateway(sandbox, base, creds) as gateway:
+        answers = [gateway.patch_listing(ListingUpdate(sku, US, quantity=n)) for n, sku in enumerate(skus, 20)]
+        assert all(a.outcome is ListingOutcome.ACCEPTED for a in answers), answers
+        sandbox.advance(5)
+        patched = [gateway.read_listing(sku, US) for sku in skus]
+        state = gateway.submit_listings_feed(feed.split_documents(
+            [ListingUpdate(sku, US, quantity=n, price=Decimal("7.77"), currency="USD")
+             for n, sku in enumerate(skus, 40)])[0], US)
+        sandbox.advance(200)
+        report = gateway.read_listings_feed_report(gateway.feed_state(state.amazon_id).document_id)
+        fed = [gateway.read_listing(sku, US) for sku in skus]
+    assert [(x.sku, x.quantity) for x in patched] == [(sku, n) for n, sku in enumerate(skus, 20)]
+    assert (report.processed, report.accepted, report.answers) == (5, 5, {})
+    assert [(x.sku, x.quantity, x.price) for x in fed] == [(sku, n, Decimal("7.77")) for n, sku in enumerate(skus, 40)]
+    listings = sandbox.backend.sellers[creds.seller_id].listings
+    assert [listings[(sku, US)].title for sku in skus] == [f"Title {text}" for text in TEXTS]
+
+
+def test_g2_a_report_that_is_not_a_listings_report_is_an_amazon_error(live, monkeypatch):
+    sandbox, base, creds = live
+    with make_gateway(sandbox, base, creds) as gateway:
+        monkeypatch.setattr(gateway, "_document", lambda operation, document_id, **kw: "<xml>not json</xml>")
+        with pytest.raises(AmazonError, match="not JSON") as caught:
+            gateway.read_listings_feed_report("doc-1")
+    assert not caught.value.retryable
+
+
+def test_d7_an_update_that_changes_nothing_sends_nothing(live):
+    sandbox, base, creds = live
+    log = CallLog()
+    with make_gateway(sandbox, base, creds, sink=log) as gateway:
+        assert gateway.patch_listing(ListingUpdate("ANY", US)).outcome is ListingOutcome.ACCEPTED
+    assert not log.of("patchListingsItem")

@@ -26,7 +26,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from ...domain.ports.listings import FEED_MAX_BYTES, FEED_MAX_MESSAGES, ListingUpdate
-from .patches import patches_of
+from .patches import patches_text
 
 FEED_TYPE = "JSON_LISTINGS_FEED"
 CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -35,14 +35,16 @@ ISSUE_LOCALE = "en_US"  # Amazon's issue messages in English: the operator's err
 # The largest header we write: sellerIds are 13-14 characters; leave room for any up to 200 bytes.
 HEADER_ALLOWANCE = 300
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_string = json.encoder.encode_basestring  # non-ASCII kept as written
 
 
 def _message(update: ListingUpdate, message_id: int) -> bytes:
-    patches = patches_of(update)
-    if not patches:
+    """One message as compact UTF-8 JSON, written directly (a JSON encoder of dicts is twice as slow)."""
+    patches = patches_text(update)
+    if patches == "[]":
         raise ValueError(f"the update of SKU {update.sku!r} changes nothing")
-    return _encode({"messageId": message_id, "sku": update.sku, "operationType": "PATCH",
-                    "productType": update.product_type or "PRODUCT", "patches": patches}).encode("utf-8")
+    return (f'{{"messageId":{message_id},"sku":{_string(update.sku)},"operationType":"PATCH",'
+            f'"productType":{_string(update.product_type or "PRODUCT")},"patches":{patches}}}').encode()
 
 
 def _header(seller_id: str) -> bytes:
@@ -92,14 +94,16 @@ def split_documents(updates: Sequence[ListingUpdate], *, max_messages: int = FEE
     size = envelope
     for update in updates:
         message_id = len(current) + 1
-        length = len(_message(update, message_id))
+        at_one = len(_message(update, 1))  # with id n it is len(str(n)) - 1 bytes longer
+        length = at_one + len(str(message_id)) - 1
         if current and (message_id > max_messages or size + length + 1 >= max_bytes):
             documents.append(current)
-            current, size, message_id = [], envelope, 1
-            length = len(_message(update, 1))
+            current, size, message_id, length = [], envelope, 1, at_one
         if size + length >= max_bytes:
             raise ValueError(f"the update of SKU {update.sku!r} alone is larger than a feed document")
-        current.append(dataclasses.replace(update, message_id=message_id))
+        if update.message_id != message_id:
+            update = dataclasses.replace(update, message_id=message_id)
+        current.append(update)
         size += length + (1 if len(current) > 1 else 0)
     if current:
         documents.append(current)

@@ -23,6 +23,8 @@ from ...domain.ports.listings import ListedOffer
 from .patches import MERCHANT_CHANNEL
 
 INCLUDED_DATA = ["summaries", "attributes", "fulfillmentAvailability", "offers"]
+MAX_COUNT = 2_147_483_647  # what a quantity column holds; more is not a quantity Amazon shows
+MAX_PRICE = Decimal("1e12")  # no offer costs this much; "1e999999" must not reach a Numeric column
 
 
 def _rows(value: Any, key: str) -> list[Mapping[str, Any]]:
@@ -31,17 +33,17 @@ def _rows(value: Any, key: str) -> list[Mapping[str, Any]]:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT else None
 
 
 def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 40:
         return None
     try:
         out = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return out if out.is_finite() and out >= 0 else None
+    return out if out.is_finite() and 0 <= out < MAX_PRICE else None
 
 
 def _ours(rows: list[Mapping[str, Any]], marketplace_id: str) -> list[Mapping[str, Any]]:

@@ -13,6 +13,7 @@ channel's entry. Product type ``PRODUCT``: Amazon documents it for offer-only pa
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,8 @@ MERCHANT_CHANNEL = "DEFAULT"
 def amount(value: Decimal) -> float | int:
     """A price as a JSON number. Amazon's schema wants a number; a float's repr is the shortest that reads
     back as the same value, so 19.99 goes out as ``19.99``. Whole amounts go as integers (JPY)."""
+    if not value.is_finite():
+        raise ValueError(f"a price must be a finite amount, not {value}")
     if value == value.to_integral_value():
         return int(value)
     return float(value)
@@ -57,3 +60,35 @@ def patches_of(update: ListingUpdate) -> list[dict[str, Any]]:
             offer["maximum_seller_allowed_price"] = _schedule(update.maximum_price)
         out.append({"op": "merge", "path": OFFER_PATH, "value": [offer]})
     return out
+
+
+# --- the same patches as JSON text, for feeds of 100,000 SKUs --------------------------------------
+
+_string = json.encoder.encode_basestring  # a JSON string, non-ASCII kept as written (feed.py says why)
+
+
+def _schedule_text(key: str, value: Decimal) -> str:
+    return f',"{key}":[{{"schedule":[{{"value_with_tax":{json.dumps(amount(value))}}}]}}]'
+
+
+def patches_text(update: ListingUpdate) -> str:
+    """:func:`patches_of` as compact JSON (``json.loads(patches_text(u)) == patches_of(u)``), written
+    directly: a feed of 100,000 messages is encoded in well under a second this way."""
+    out: list[str] = []
+    if update.quantity is not None or update.lead_time_days is not None:
+        fields = f'"fulfillment_channel_code":"{MERCHANT_CHANNEL}"'
+        if update.quantity is not None:
+            fields += f',"quantity":{int(update.quantity)}'
+        if update.lead_time_days is not None:
+            fields += f',"lead_time_to_ship_max_days":{int(update.lead_time_days)}'
+        out.append(f'{{"op":"merge","path":"{AVAILABILITY_PATH}","value":[{{{fields}}}]}}')
+    if update.price is not None or update.minimum_price is not None or update.maximum_price is not None:
+        fields = f'"marketplace_id":{_string(update.marketplace_id)},"audience":"ALL"'
+        if update.currency:
+            fields += f',"currency":{_string(update.currency)}'
+        for key, value in (("our_price", update.price), ("minimum_seller_allowed_price", update.minimum_price),
+                           ("maximum_seller_allowed_price", update.maximum_price)):
+            if value is not None:
+                fields += _schedule_text(key, value)
+        out.append(f'{{"op":"merge","path":"{OFFER_PATH}","value":[{{{fields}}}]}}')
+    return "[" + ",".join(out) + "]"
