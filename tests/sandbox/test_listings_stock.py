@@ -168,3 +168,42 @@ def test_g1_get_listings_item_bursts_ten_then_429(sandbox, seller):
     assert codes == [200] * 10 + [429]
     sandbox.advance(0.2)  # 5 per second
     assert seller.get(url, params={"marketplaceIds": US}).status_code == 200
+
+
+@pytest.mark.server
+def test_g2_both_python_clients_patch_and_get_a_sku_in_any_script(sandbox, seller):
+    from sp_api.api import ListingsItems
+    from spapi.api.listings_items_v2021_08_01.listings_api import ListingsApi
+    from spapi.models.listings_items_v2021_08_01 import ListingsItemPatchRequest, PatchOperation
+
+    from tests.adapters.sdk_clients import community_client, official_api_client
+    from tests.support.sandbox import live_server
+
+    seller_id, sku, title = seller.creds.seller_id, "Café crème/® 日本語 😀 (R)", "日本語タイトル 😀 Café ®"
+    body = {"productType": "PRODUCT", "requirements": "LISTING", "attributes": {
+        "item_name": [{"value": title, "language_tag": "en_US", "marketplace_id": US}],
+        "fulfillment_availability": [{"fulfillment_channel_code": "DEFAULT", "quantity": 1}]}}
+    r = seller.put(f"{BASE}/{seller_id}/{quote(sku, safe='')}", params={"marketplaceIds": US}, json=body)
+    assert r.json()["status"] == "ACCEPTED", r.text
+    sandbox.advance(5)
+    with live_server(sandbox.app) as base:
+        official = ListingsApi(official_api_client(base, seller.creds))
+        patch_body = ListingsItemPatchRequest(product_type="PRODUCT", patches=[PatchOperation(
+            op="merge", path="/attributes/fulfillment_availability",
+            value=[{"fulfillment_channel_code": "DEFAULT", "quantity": 8, "lead_time_to_ship_max_days": 2}])])
+        assert official.patch_listings_item(seller_id, sku, [US], patch_body).status == "ACCEPTED"
+        sandbox.advance(5)
+        item = official.get_listings_item(seller_id, sku, [US], included_data=["summaries", "fulfillmentAvailability"])
+        assert (item.sku, item.summaries[0].item_name) == (sku, title)
+        assert item.fulfillment_availability[0].quantity == 8
+
+        community = community_client(ListingsItems, base, seller.creds)
+        r = community.patch_listings_item(seller_id, sku, marketplaceIds=[US], body={
+            "productType": "PRODUCT", "patches": availability(9)})
+        assert r.payload["status"] == "ACCEPTED"
+        sandbox.advance(5)
+        got = community.get_listings_item(seller_id, sku, marketplaceIds=[US],
+                                          includedData=["summaries", "fulfillmentAvailability"])
+        assert got.payload["sku"] == sku and got.payload["summaries"][0]["itemName"] == title
+        assert got.payload["fulfillmentAvailability"][0]["quantity"] == 9
+    assert sandbox.backend.internal_errors == []
