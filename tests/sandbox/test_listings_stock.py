@@ -207,3 +207,19 @@ def test_g2_both_python_clients_patch_and_get_a_sku_in_any_script(sandbox, selle
         assert got.payload["sku"] == sku and got.payload["summaries"][0]["itemName"] == title
         assert got.payload["fulfillmentAvailability"][0]["quantity"] == 9
     assert sandbox.backend.internal_errors == []
+
+
+def test_d1_d2_an_fba_listing_of_the_same_sku_keeps_amazons_stock(sandbox, world):
+    seller_id, sku = world.creds.seller_id, "SHARED-1"
+    for mp, entry in ((US, {"fulfillment_channel_code": "DEFAULT", "quantity": 2}),
+                      (MX, {"fulfillment_channel_code": "AMAZON_NA"})):
+        body = {"productType": "PRODUCT", "requirements": "LISTING", "attributes": {
+            "item_name": [{"value": "Shared", "marketplace_id": mp}], "fulfillment_availability": [entry]}}
+        r = world.put(f"{BASE}/{seller_id}/{sku}", params={"marketplaceIds": mp}, json=body)
+        assert r.json()["status"] == "ACCEPTED", r.text
+    sandbox.advance(5)
+    assert patch(world, sku, US, availability(30))["status"] == "ACCEPTED"
+    sandbox.advance(5)
+    assert quantity(sandbox, world, sku, US) == 30
+    assert listings(sandbox, world)[(sku, MX)].attributes["fulfillment_availability"] == [
+        {"fulfillment_channel_code": "AMAZON_NA"}]
