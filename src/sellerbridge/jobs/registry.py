@@ -21,6 +21,7 @@ from ..sync import (
     orders_backstop,
     orders_fetch,
     pii_purge,
+    price_push,
     retention,
     ship_deadlines,
     shipment_confirm,
@@ -31,6 +32,7 @@ from ..sync.runs import Flow
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
                                    ship_deadlines, shipment_confirm, line_cancel, shipment_inbox,
                                    deliveries)
+MODULES += (price_push,)  # issue 11: prices (E1, E3)
 
 
 @dataclass(frozen=True, slots=True)
