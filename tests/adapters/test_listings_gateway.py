@@ -1,0 +1,159 @@
+"""The gateway's listings family against the served sandbox: patch, read back, feed, report (D1, D2, D6-D8, E1,
+E3, G2; amazon/listings/)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from sellerbridge.amazon.listings import feed
+from sellerbridge.domain.documents import DocumentStatus
+from sellerbridge.domain.ports.listings import ListingOutcome, ListingUpdate
+from tests.adapters.test_gateway_support import GENEROUS_PLANS, CallLog, make_gateway, served_sandbox
+
+US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
+PLANS = GENEROUS_PLANS | {op: [50, 500] for op in ("patchListingsItem", "getListingsItem", "putListingsItem",
+                                                     "createFeedDocument", "createFeed", "getFeed",
+                                                     "getFeedDocument")}
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def live():
+    with served_sandbox() as (sandbox, base):
+        creds = sandbox.create_seller(marketplaces=["US"], catalog_size=20, usage_plans=PLANS)
+        yield sandbox, base, creds
+
+
+def listings_of(sandbox, creds, *, fba: bool) -> list:
+    found = [x for x in sandbox.backend.sellers[creds.seller_id].listings.values()
+             if (x.fulfillment_channel != "DEFAULT") == fba]
+    assert found, "the generated catalog has both kinds"
+    return sorted(found, key=lambda x: x.sku)
+
+
+def test_d7_patch_quantity_and_lead_time_then_read_it_back_after_amazons_five_seconds(live):
+    sandbox, base, creds = live
+    listing = listings_of(sandbox, creds, fba=False)[0]
+    log = CallLog()
+    with make_gateway(sandbox, base, creds, sink=log) as gateway:
+        answer = gateway.patch_listing(ListingUpdate(listing.sku, US, quantity=7, lead_time_days=4))
+        assert answer.outcome is ListingOutcome.ACCEPTED and answer.taken
+        before = gateway.read_listing(listing.sku, US)
+        assert before.quantity != 7 or before.lead_time_days != 4  # Amazon shows it a few seconds later
+        sandbox.advance(5)
+        after = gateway.read_listing(listing.sku, US)
+    assert (after.quantity, after.lead_time_days, after.fulfillment_channel) == (7, 4, "MFN")
+    [patch] = log.of("patchListingsItem")
+    assert patch.method == "PATCH" and "merge" in patch.request_summary
+
+
+def test_e1_e3_patch_price_with_minimum_and_maximum(live):
+    sandbox, base, creds = live
+    listing = listings_of(sandbox, creds, fba=False)[1]
+    with make_gateway(sandbox, base, creds) as gateway:
+        answer = gateway.patch_listing(ListingUpdate(listing.sku, US, price=Decimal("21.49"), currency="USD",
+                                                     minimum_price=Decimal("18.00"), maximum_price=Decimal("30")))
+        assert answer.outcome is ListingOutcome.ACCEPTED
+        sandbox.advance(5)
+        offer = gateway.read_listing(listing.sku, US)
+    assert (offer.price, offer.currency) == (Decimal("21.49"), "USD")
+    stored = sandbox.backend.sellers[creds.seller_id].listings[(listing.sku, US)].attributes["purchasable_offer"][0]
+    assert stored["minimum_seller_allowed_price"][0]["schedule"][0]["value_with_tax"] == 18
+    assert stored["maximum_seller_allowed_price"][0]["schedule"][0]["value_with_tax"] == 30
+    # the offer merge left the rest of the listing alone
+    assert sandbox.backend.sellers[creds.seller_id].listings[(listing.sku, US)].attributes["fulfillment_availability"]
+
+
+def test_d8_an_unknown_sku_is_unknown_sku_and_reads_back_as_none(live):
+    sandbox, base, creds = live
+    with make_gateway(sandbox, base, creds) as gateway:
+        answer = gateway.patch_listing(ListingUpdate("NO-SUCH-SKU", US, quantity=3))
+        assert gateway.read_listing("NO-SUCH-SKU", US) is None
+    assert answer.outcome is ListingOutcome.UNKNOWN_SKU and answer.code == "13013"
+    assert not answer.taken and "NO-SUCH-SKU" in answer.message
+
+
+def test_d7_an_invalid_value_is_invalid_with_amazons_code_and_text(live):
+    sandbox, base, creds = live
+    listing = listings_of(sandbox, creds, fba=False)[2]
+    with make_gateway(sandbox, base, creds) as gateway:
+        lead = gateway.patch_listing(ListingUpdate(listing.sku, US, quantity=1, lead_time_days=99))
+        currency = gateway.patch_listing(ListingUpdate(listing.sku, US, price=Decimal("5"), currency="EUR"))
+    assert (lead.outcome, lead.code) == (ListingOutcome.INVALID, "4000001") and "Handling Time" in lead.message
+    assert (currency.outcome, currency.code) == (ListingOutcome.INVALID, "4000001") and "EUR" in currency.message
+
+
+def test_d1_an_fba_listing_reads_back_as_afn_without_a_quantity(live):
+    sandbox, base, creds = live
+    listing = listings_of(sandbox, creds, fba=True)[0]
+    with make_gateway(sandbox, base, creds) as gateway:
+        offer = gateway.read_listing(listing.sku, US)
+        refused = gateway.patch_listing(ListingUpdate(listing.sku, US, quantity=5))
+    assert offer.fulfillment_channel == "AFN" and offer.quantity is None and offer.price is not None
+    assert refused.outcome is ListingOutcome.INVALID  # Amazon counts FBA stock itself
+
+
+def test_g2_amazons_5xx_after_the_transports_retries_is_retry(live):
+    sandbox, base, creds = live
+    listing = listings_of(sandbox, creds, fba=False)[0]
+    sandbox.fault(operation="patchListingsItem", kind="status", status=503, count=5)
+    with make_gateway(sandbox, base, creds) as gateway:
+        answer = gateway.patch_listing(ListingUpdate(listing.sku, US, quantity=2))
+    assert answer.outcome is ListingOutcome.RETRY and not answer.taken
+
+
+def test_d7_a_feed_of_mixed_messages_answers_per_message(live):
+    sandbox, base, creds = live
+    good, also = listings_of(sandbox, creds, fba=False)[:2]
+    updates = [ListingUpdate(good.sku, US, quantity=11, lead_time_days=2),
+               ListingUpdate("NOT-MINE", US, quantity=1),
+               ListingUpdate(also.sku, US, quantity=4, price=Decimal("-1"), currency="USD"),
+               ListingUpdate(also.sku, US, price=Decimal("12.5"), currency="USD")]
+    [document] = feed.split_documents(updates)
+    log = CallLog()
+    with make_gateway(sandbox, base, creds, sink=log) as gateway:
+        state = gateway.submit_listings_feed(document, US)
+        assert (state.amazon_type, state.status) == ("JSON_LISTINGS_FEED", DocumentStatus.REQUESTED)
+        sandbox.advance(200)
+        done = gateway.feed_state(state.amazon_id)
+        assert done.status is DocumentStatus.DONE
+        report = gateway.read_listings_feed_report(done.document_id)
+    assert (report.processed, report.accepted, report.invalid, report.document_error) == (4, 2, 2, None)
+    assert report.answer_for(1).outcome is ListingOutcome.ACCEPTED
+    assert (report.answer_for(2).outcome, report.answer_for(2).code) == (ListingOutcome.UNKNOWN_SKU, "13013")
+    assert report.answer_for(3).outcome is ListingOutcome.INVALID and report.answer_for(3).code == "4000001"
+    assert report.answer_for(4).taken
+    seller = sandbox.backend.sellers[creds.seller_id]
+    assert seller.listings[(good.sku, US)].attributes["fulfillment_availability"][0]["quantity"] == 11
+    [upload] = log.of("uploadDocument")
+    assert upload.status == 200
+
+
+def test_g2_a_fatal_document_is_a_document_error_for_every_message(live):
+    sandbox, base, creds = live
+    with make_gateway(sandbox, base, creds) as gateway:
+        state = gateway._submit_feed(feed.FEED_TYPE, b"{not json", feed.CONTENT_TYPE, marketplace_id=US)
+        sandbox.advance(200)
+        done = gateway.feed_state(state.amazon_id)
+        assert done.status is DocumentStatus.FATAL
+        report = gateway.read_listings_feed_report(done.document_id)
+    assert report.document_error is not None and report.document_error.code == "4002001"
+    assert report.answer_for(1) == report.document_error and not report.answer_for(7).taken
+
+
+def test_d2_a_feed_goes_to_the_marketplace_it_names_not_the_connections(live):
+    sandbox, base, _ = live
+    creds = sandbox.create_seller(marketplaces=["US", "CA"], catalog_size=10, usage_plans=PLANS)
+    listing = next(x for (sku, mp), x in sorted(sandbox.backend.sellers[creds.seller_id].listings.items())
+                   if mp == CA and x.fulfillment_channel == "DEFAULT")
+    with make_gateway(sandbox, base, creds) as gateway:
+        state = gateway.submit_listings_feed([ListingUpdate(listing.sku, CA, price=Decimal("9.99"), currency="CAD")],
+                                             CA)
+        sandbox.advance(200)
+        report = gateway.read_listings_feed_report(gateway.feed_state(state.amazon_id).document_id)
+        offer = gateway.read_listing(listing.sku, CA)
+    assert report.answer_for(1).outcome is ListingOutcome.ACCEPTED
+    assert (offer.price, offer.currency) == (Decimal("9.99"), "CAD")
