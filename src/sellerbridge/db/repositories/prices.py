@@ -234,3 +234,11 @@ def decide(session: Session, push_id: int, *, decision: str, by: str, now: datet
     return bool(session.execute(
         update(t).where(t.c.id == push_id, t.c.held_at.is_not(None), t.c.decision.is_(None))
         .values(decision=decision, decided_by=by[:128], decided_at=now, updated_at=now)).rowcount)
+
+
+def forget_sent(session: Session, connection_id: int, skus: Sequence[str] | None) -> None:
+    """"Send now": as if never sent, so the next run sends every price again (checked against Amazon's)."""
+    stmt = update(t).where(t.c.connection_id == connection_id)
+    if skus is not None:
+        stmt = stmt.where(t.c.amazon_sku.in_(list(skus)))
+    session.execute(stmt.values(sent_price=None, sent_currency=None, sent_minimum=None, sent_maximum=None))
