@@ -10,7 +10,8 @@ per region; its prices once per marketplace). The rules are ``domain/listings/pr
 2. Patches a crashed run left in flight are dirty again (sending a price twice is harmless); mapped
    listings without push state get one (dirty: never sent).
 3. The dirty SKUs (``version > sent_version``): the offer (the listing's Amazon price, else the list price,
-   in the marketplace's currency); equal to what Amazon has -> settled, not sent (E1 changed-only); a
+   in the marketplace's currency); none at all -> not sent (Amazon keeps its own: counted ``unpriced``);
+   equal to what Amazon has -> settled, not sent (E1 changed-only); a
    currency mismatch or a price outside the seller's range -> refused with the reason (error log); a
    change over the guard's percent from the last price sent (never sent: from Amazon's current price,
    ``getListingsItem``) -> held for approval (E3); a held price a person approved -> sent, rejected -> not.
@@ -27,15 +28,15 @@ from datetime import datetime, timedelta
 
 from ..domain.common.results import ItemResult, ItemStatus, Level, Message, RunReport
 from ..domain.documents import DocumentKind, LifecycleRule, Renew, Wait, first_wait
-from ..domain.listings.prices import Action, Offer, needs_amazon_price, plan
+from ..domain.listings.prices import NO_PRICE, Action, Offer, needs_amazon_price, plan
 from ..domain.ports.listings import ListingAnswer, ListingOutcome, ListingUpdate
 from ..domain.ports.prices import DirtyPrice, PriceStore
 from ..domain.ports.runs import FlowContext
 from .lifecycle import finish_import, resume_after, step_feed
 from .runs import Flow, RunContext, record_run
 
-COUNTS = ("calls", "sent", "unchanged", "held", "waiting", "rejected", "refused", "invalid", "warnings", "requeued",
-          "feeds", "errors")
+COUNTS = ("calls", "sent", "unchanged", "unpriced", "held", "waiting", "rejected", "refused", "invalid", "warnings",
+          "requeued", "feeds", "errors")
 # A listings feed: Amazon takes a few minutes; one stuck for an hour is cancelled and its SKUs go again.
 LISTINGS_FEED = LifecycleRule(first_check=timedelta(seconds=90), check_every=timedelta(seconds=60),
                               deadline=timedelta(hours=1), attempts=1)
@@ -108,6 +109,9 @@ def _decide(run: RunContext, store: PriceStore, dirty: list[DirtyPrice], percent
             what = "waits for approval" if decided.action is Action.WAITING else "was rejected: not sent"
             _item(run, price.sku, ItemStatus.SKIPPED, decided.action.value,
                   f"{decided.offer.price} {decided.offer.currency} {what}", Level.INFO)
+        elif decided.refused.code == NO_PRICE:  # the hub does not price this SKU: Amazon keeps its own
+            store.settle(price.push_id, price.version, now=now)
+            run.tally.add("unpriced")
         else:
             refused = decided.refused
             store.refuse(price.push_id, price.version, price.sku, refused, now=now)
