@@ -46,6 +46,7 @@ from .routers import (
     jobs,
     keys,
     orders,
+    prices,
     public,
     receivers,
     runs,
@@ -81,6 +82,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     for module in (connections, authorizations, runs, orders, shipments, cancellations, errors, keys, jobs, intake,
                    public, health, receivers, deliveries):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
+    app.include_router(prices.router, responses=schemas.errors(*schemas.COMMON))  # issue 11: prices, items
     return app
 
 

@@ -7,7 +7,7 @@ Each call its own short transaction, never held across a call to Amazon.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -107,6 +107,30 @@ class ImportOutcome:
     result: str
     item_id: int | None
     message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line of the report that could not be read: its line number (the header is 1) and why."""
+
+    line: int
+    column: str | None
+    message: str
+    raw: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True, slots=True)
+class ListingsReport:
+    """Amazon's merchant listings report, read (``amazon/reports/merchant_listings.py``)."""
+
+    listings: list[ImportedListing]
+    bad_lines: list[BadLine]
+    encoding: str  # how its bytes were decoded (I5: UTF-8, windows-1252, Shift_JIS)
+
+
+class MerchantListingsSource(Protocol):
+    def read_merchant_listings(self, document_id: str) -> ListingsReport:
+        """The ``GET_MERCHANT_LISTINGS_ALL_DATA`` document; its prices and quantities are not read (E2, D1)."""
 
 
 class ItemImportStore(Protocol):
