@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...domain.ports.prices import ImportedListing
+from ..transport.documents import CHARSET_ALIASES
 from .flatfile import Row, RowError, read_rows
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -45,8 +46,9 @@ class MerchantListings:
 def decode_listings(data: bytes, *, charset: str | None = None, marketplace_id: str | None = None) -> tuple[str, str]:
     """The report's text and the codec used (see the module)."""
     if charset:
+        codec = CHARSET_ALIASES.get(charset.strip().lower(), charset)  # Shift_JIS read as cp932, Latin-1 as cp1252
         try:
-            return data.decode(charset).removeprefix("\ufeff"), charset
+            return data.decode(codec).removeprefix("\ufeff"), codec
         except (LookupError, UnicodeDecodeError):
             pass  # a label Amazon got wrong: read it the way its marketplace writes
     try:
