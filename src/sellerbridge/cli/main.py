@@ -11,9 +11,11 @@ from . import (
     deliveries,
     demo,
     errors,
+    items,
     jobs,
     orders,
     pii,
+    prices,
     receivers,
     runs,
     runtime,
@@ -43,6 +45,8 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(cancellations.app, name="cancellations")
 app.add_typer(receivers.app, name="receivers")
 app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(prices.app, name="prices")  # issue 11 (E1, E3)
+app.add_typer(items.app, name="items")  # issue 11 (I5)
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
