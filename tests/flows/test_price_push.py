@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sellerbridge.db.tables import items, stock_settings
+from sellerbridge.db.tables import items, price_pushes, stock_settings
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.services import prices as service
 from tests.support import confirmations
@@ -199,3 +199,33 @@ def test_d8_a_sku_amazon_does_not_know_is_a_warning_not_a_failed_run(world):
     [report] = run_until_done(world)
     assert report.status is RunStatus.DONE and report.counts["warnings"] == 1
     assert pushes(world, "NOT-ON-AMAZON").amazon_status == "warning"
+
+
+def test_e1_a_patch_a_crashed_run_left_in_flight_is_sent_by_the_next_run(world):
+    settle_everything(world)
+    [sku] = skus(world, 1)
+    service.set_price(world.hub, world.connection_id, sku, price="17.25", by="test")
+    run_flow(world.hub, FLOW, world.connection_id)  # sent once: now pretend the run died before the answer
+    with world.hub.store.uow() as session:
+        session.execute(price_pushes.update().where(price_pushes.c.amazon_sku == sku)
+                        .values(in_flight="patch", in_flight_version=price_pushes.c.version + 1,
+                                version=price_pushes.c.version + 1, in_flight_price=Decimal("17.25"),
+                                in_flight_currency="USD"))
+    [report] = run_until_done(world)
+    assert report.status is RunStatus.DONE
+    row = pushes(world, sku)
+    assert row.in_flight is None and row.version == row.sent_version and row.sent_price == Decimal("17.25")
+
+
+def test_g2_a_5xx_after_the_transports_retries_leaves_the_price_dirty_for_the_next_run(world):
+    settle_everything(world)
+    [sku] = skus(world, 1)
+    service.set_price(world.hub, world.connection_id, sku, price="8.75", by="test")
+    world.sandbox.fault(operation="patchListingsItem", kind="status", status=503, count=5)
+    [first] = run_until_done(world)
+    assert first.counts["requeued"] == 1 and first.counts["sent"] == 0
+    row = pushes(world, sku)
+    assert row.in_flight is None and row.version > row.sent_version
+    [second] = run_until_done(world)
+    assert second.counts["sent"] == 1
+    assert Decimal(str(amazon_listing(world, sku)["price"])) == Decimal("8.75")
