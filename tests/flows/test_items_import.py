@@ -3,6 +3,7 @@ report, idempotent, existing mappings kept, the report's prices ignored (the hub
 
 from __future__ import annotations
 
+import gzip
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -74,3 +75,33 @@ def test_e2_after_an_import_the_hubs_price_wins(make_world):
     world.advance(6)
     shown = next(x for x in listings(world) if x["sku"] == sku)
     assert Decimal(str(shown["price"])) == mine
+
+
+class _Recoded(dict):
+    """The sandbox's report documents as a legacy NA tool writes them: windows-1252, no charset named."""
+
+    def __setitem__(self, key, document) -> None:
+        if document.kind == "report":
+            text = gzip.decompress(document.content).decode("utf-8")
+            header, first, *rest = text.split("\n")
+            cells = first.split("\t")
+            cells[0] = "Café crème Brand® 12\" Skillet"
+            recoded = "\n".join([header, "\t".join(cells), *rest])
+            document.content = gzip.compress(recoded.encode("cp1252", errors="replace"))
+            document.content_type = "text/tab-separated-values"
+        super().__setitem__(key, document)
+
+
+def test_i5_a_windows_1252_report_without_a_charset_is_decoded_and_said(make_world):
+    world = make_world(catalog_size=6)
+    with world.hub.store.uow() as session:
+        session.execute(text("DELETE FROM channel_listings"))
+    backend = world.sandbox.backend
+    with backend.lock:
+        backend.documents = _Recoded(backend.documents)
+    done = confirmations.run_until_done(world, "items_import")[-1]
+    assert done.status is RunStatus.DONE, done
+    assert any(m.text == "decoded as cp1252" for item in done.items for m in item.messages)
+    first = listings(world)[0]["sku"]
+    [[description]] = world.rows("SELECT description FROM items WHERE sku = :s", s=first)
+    assert description == "Café crème Brand® 12\" Skillet"

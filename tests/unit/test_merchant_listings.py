@@ -75,3 +75,21 @@ def test_i5_a_bad_line_is_line_numbered_and_the_rest_is_read():
 def test_i5_a_report_without_the_sku_column_is_refused_as_a_whole():
     with pytest.raises(MappingError, match="seller-sku"):
         parse_merchant_listings("item-name\tprice\nMug\t1.00\n")
+
+
+def test_i5_the_downloads_decoder_reads_gzip_and_a_label_or_none():
+    import gzip
+
+    from sellerbridge.amazon.reports.merchant_listings import ListingsDecoder
+
+    data = report(line("CAFÉ-2", "Crème®")).encode("cp1252")
+    unnamed = ListingsDecoder("ATVPDKIKX0DER")
+    assert "Crème®" in unnamed(gzip.compress(data), "GZIP", "text/tab-separated-values") and unnamed.codec == "cp1252"
+    named = ListingsDecoder(JP)
+    jp = report(line("JP-3", "抹茶")).encode("cp932")
+    assert "抹茶" in named(jp, None, "text/plain;charset=Shift_JIS") and named.codec == "cp932"
+    utf8 = ListingsDecoder(None)
+    utf8(report(line("U-1", "日本")).encode(), None, "text/plain; charset=UTF-8")
+    assert utf8.codec == "utf-8"
+    parsed = parse_merchant_listings(unnamed(data, None, None), encoding=unnamed.codec)
+    assert parsed.notes == ["decoded as cp1252"] and parsed.listings[0].sku == "CAFÉ-2"

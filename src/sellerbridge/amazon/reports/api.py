@@ -27,7 +27,7 @@ from ..transport.session import SpApiSession, data_of, iso, refused
 from ..wire import MappingError
 from .actionable_orders import left_out_reasons, parse_actionable_orders
 from .lifecycle import document_state, report_type
-from .merchant_listings import parse_merchant_listings
+from .merchant_listings import ListingsDecoder, parse_merchant_listings
 
 log = logging.getLogger("sellerbridge.amazon")
 
@@ -74,9 +74,10 @@ class ReportsApi(SpApiSession):
     def read_merchant_listings(self, document_id: str) -> ListingsReport:
         """I5: the merchant listings document (``merchant_listings.py``); one that cannot be read as a whole
         (no header, no seller-sku column) is an AmazonError naming it (asking again gives the same)."""
-        text = self._download_report_document(document_id)
+        decoder = ListingsDecoder(self.credentials.marketplace_id)  # I5: UTF-8, windows-1252, Shift_JIS
+        text = self._document("getReportDocument", document_id, decode=decoder)
         try:
-            parsed = parse_merchant_listings(text, marketplace_id=self.credentials.marketplace_id)
+            parsed = parse_merchant_listings(text, encoding=decoder.codec)
         except MappingError as exc:
             raise AmazonError(f"merchant listings report {document_id}: {exc}", retryable=False,
                               operation="getReportDocument") from None

@@ -19,10 +19,13 @@ line number; the other lines are imported.
 
 from __future__ import annotations
 
+import gzip
+import re
+import zlib
 from dataclasses import dataclass, field
 
 from ...domain.ports.prices import ImportedListing
-from ..transport.documents import CHARSET_ALIASES
+from ..transport.documents import CHARSET_ALIASES, DocumentError
 from .flatfile import Row, RowError, read_rows
 
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -31,6 +34,7 @@ MAX_SKU = 64  # channel_listings.amazon_sku
 MAX_TITLE = 2000
 JP = "A1VC38T7YXB528"
 MFN_CHANNEL = "DEFAULT"
+_CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -48,7 +52,7 @@ def decode_listings(data: bytes, *, charset: str | None = None, marketplace_id: 
     if charset:
         codec = CHARSET_ALIASES.get(charset.strip().lower(), charset)  # Shift_JIS read as cp932, Latin-1 as cp1252
         try:
-            return data.decode(codec).removeprefix("\ufeff"), codec
+            return data.decode(codec).removeprefix("\ufeff"), "utf-8" if codec == "utf-8-sig" else codec
         except (LookupError, UnicodeDecodeError):
             pass  # a label Amazon got wrong: read it the way its marketplace writes
     try:
@@ -62,10 +66,30 @@ def decode_listings(data: bytes, *, charset: str | None = None, marketplace_id: 
         return data.decode(legacy, errors="replace"), f"{legacy} (undecodable bytes replaced)"
 
 
+class ListingsDecoder:
+    """The download's decoder for this report (``SpApiSession._document(decode=...)``): gunzipped when GZIP,
+    then :func:`decode_listings` with the charset the Content-Type names, if any; ``codec`` says which."""
+
+    def __init__(self, marketplace_id: str | None) -> None:
+        self.marketplace_id = marketplace_id
+        self.codec = "utf-8"
+
+    def __call__(self, raw: bytes, compression: str | None, content_type: str | None) -> str:
+        if (compression or "").upper() == "GZIP":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise DocumentError(f"the GZIP document is cut short or damaged ({type(exc).__name__})") from None
+        match = _CHARSET.search(content_type or "")
+        text, self.codec = decode_listings(raw, charset=match.group(1) if match else None,
+                                           marketplace_id=self.marketplace_id)
+        return text
+
+
 def parse_merchant_listings(document: str | bytes, *, charset: str | None = None,
-                            marketplace_id: str | None = None) -> MerchantListings:
-    """The report's listings (see the module's rules); MappingError when it has no header or no seller-sku."""
-    encoding = "text"
+                            marketplace_id: str | None = None, encoding: str = "text") -> MerchantListings:
+    """The report's listings (see the module's rules); MappingError when it has no header or no seller-sku.
+    ``encoding``: how a text ``document`` was decoded (:class:`ListingsDecoder`)."""
     if isinstance(document, bytes):
         document, encoding = decode_listings(document, charset=charset, marketplace_id=marketplace_id)
     _, rows = read_rows(document, REQUIRED)
@@ -80,7 +104,7 @@ def parse_merchant_listings(document: str | bytes, *, charset: str | None = None
             errors.append(listing)
         else:
             listings.append(listing)
-    notes = [f"decoded as {encoding}"] if encoding not in ("text", "utf-8") else []
+    notes = [f"decoded as {encoding}"] if encoding not in ("text", "utf-8", "utf-8-sig") else []
     return MerchantListings(listings, errors, encoding, notes)
 
 
