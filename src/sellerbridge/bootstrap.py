@@ -38,8 +38,10 @@ from .db.stores.confirmations import DbConfirmationStore
 from .db.stores.deliveries import DbDeliveryStore, DbReceivers
 from .db.stores.documents import DbDocumentStore
 from .db.stores.fetches import DbConnectionMarks, DbPendingFetches
+from .db.stores.item_import import DbItemImportStore
 from .db.stores.orders import DbOrderStore, load_order_settings
 from .db.stores.pii import DbPiiStore
+from .db.stores.prices import DbPriceStore
 from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
 from .db.stores.ship_deadlines import DbShipDeadlines
@@ -240,6 +242,8 @@ class HubFlowContext:
             cancellations=DbCancellationStore(hub.store, connection_id, hub.now),
             inbox_opener=ChannelInboxes(),
             receivers=DbReceivers(hub.store, connection_id, hub.now),
+            prices=DbPriceStore(hub.store, connection_id, record.marketplace_id, hub.now),
+            item_import=DbItemImportStore(hub.store, connection_id, hub.now),
             deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports())
 
 

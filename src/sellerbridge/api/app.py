@@ -46,6 +46,7 @@ from .routers import (
     jobs,
     keys,
     orders,
+    prices,
     public,
     receivers,
     runs,
@@ -83,6 +84,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
                    public, health, receivers, deliveries):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
     app.include_router(stock_routes.router, responses=schemas.errors(*schemas.COMMON))  # issue 11: stock in
+    app.include_router(prices.router, responses=schemas.errors(*schemas.COMMON))  # issue 11: prices, items
     return app
 
 

@@ -11,9 +11,11 @@ from . import (
     deliveries,
     demo,
     errors,
+    items,
     jobs,
     orders,
     pii,
+    prices,
     receivers,
     runs,
     runtime,
@@ -47,6 +49,8 @@ app.add_typer(receivers.app, name="receivers")
 app.add_typer(deliveries.app, name="deliveries")
 app.add_typer(stock_cli.app, name="stock")
 app.add_typer(stock_in_cli.warehouses_app, name="warehouses")
+app.add_typer(prices.app, name="prices")  # issue 11 (E1, E3)
+app.add_typer(items.app, name="items")  # issue 11 (I5)
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

@@ -15,12 +15,14 @@ from ..domain.common.results import RunReport
 from ..domain.ports.runs import FlowContext
 from ..sync import (
     deliveries,
+    items_import,
     line_cancel,
     orders,
     orders_backlog,
     orders_backstop,
     orders_fetch,
     pii_purge,
+    price_push,
     retention,
     ship_deadlines,
     shipment_confirm,
@@ -31,6 +33,7 @@ from ..sync.runs import Flow
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
                                    ship_deadlines, shipment_confirm, line_cancel, shipment_inbox,
                                    deliveries)
+MODULES += (price_push, items_import)  # issue 11: prices (E1, E3), items from Amazon (I5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,13 @@ from typing import Any
 
 from ...domain.documents import DocumentState, DocumentStatus, ReportPurpose
 from ...domain.ports.orders import OpenOrdersDocument
+from ...domain.ports.prices import BadLine, ListingsReport
 from ..errors import AmazonError
 from ..transport.session import SpApiSession, data_of, iso, refused
+from ..wire import MappingError
 from .actionable_orders import left_out_reasons, parse_actionable_orders
 from .lifecycle import document_state, report_type
+from .merchant_listings import ListingsDecoder, parse_merchant_listings
 
 log = logging.getLogger("sellerbridge.amazon")
 
@@ -67,6 +70,19 @@ class ReportsApi(SpApiSession):
         if unplaced:  # a row that names no readable order: nothing to leave out, worth a word in the log
             log.warning("actionable-orders document %s: %d malformed rows name no order", document_id, unplaced)
         return OpenOrdersDocument(drafts=parsed.drafts, left_out=left_out_reasons(parsed))
+
+    def read_merchant_listings(self, document_id: str) -> ListingsReport:
+        """I5: the merchant listings document (``merchant_listings.py``); one that cannot be read as a whole
+        (no header, no seller-sku column) is an AmazonError naming it (asking again gives the same)."""
+        decoder = ListingsDecoder(self.credentials.marketplace_id)  # I5: UTF-8, windows-1252, Shift_JIS
+        text = self._document("getReportDocument", document_id, decode=decoder)
+        try:
+            parsed = parse_merchant_listings(text, encoding=decoder.codec)
+        except MappingError as exc:
+            raise AmazonError(f"merchant listings report {document_id}: {exc}", retryable=False,
+                              operation="getReportDocument") from None
+        return ListingsReport(parsed.listings, [BadLine(e.row_number, e.column, e.message, e.raw_line)
+                                                for e in parsed.errors], parsed.encoding)
 
     # --- the Reports API as Amazon has it -----------------------------------------------------------
 

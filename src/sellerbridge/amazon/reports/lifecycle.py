@@ -20,6 +20,7 @@ from typing import Any
 from ...domain.documents import DocumentState, DocumentStatus, ReportPurpose
 from ..errors import AmazonError
 from .actionable_orders import REPORT_TYPE as ACTIONABLE_ORDERS
+from .merchant_listings import REPORT_TYPE as MERCHANT_LISTINGS
 
 PROCESSING_STATUS: Mapping[str, DocumentStatus] = {
     "IN_QUEUE": DocumentStatus.QUEUED,
@@ -31,6 +32,7 @@ PROCESSING_STATUS: Mapping[str, DocumentStatus] = {
 
 REPORT_TYPES: Mapping[ReportPurpose, str] = {
     ReportPurpose.OPEN_ORDERS: ACTIONABLE_ORDERS,
+    ReportPurpose.MERCHANT_LISTINGS: MERCHANT_LISTINGS,  # I5
 }
 
 

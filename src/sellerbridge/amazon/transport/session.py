@@ -26,7 +26,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -43,6 +43,10 @@ from .calllog import CallRecord, CallSink, Redactor, strip_query
 from .calls import THROTTLE_DEADLINE_SECONDS, Answer, Call, CallRunner
 from .sdk import SdkWire
 from .throttle import BucketStore, Priority, UsagePlan
+
+# A document's bytes, compression and Content-Type -> its text (``documents.decode`` unless a report reads
+# its own way: the merchant listings report, I5); raises ``documents.DocumentError``.
+Decoder = Callable[[bytes, str | None, str | None], str]
 
 log = logging.getLogger("sellerbridge.amazon")
 
@@ -181,7 +185,8 @@ class SpApiSession:
 
     # --- documents behind pre-signed URLs ----------------------------------------------------------
 
-    def _document(self, operation: str, document_id: str, *, restricted_path: str | None = None) -> str:
+    def _document(self, operation: str, document_id: str, *, restricted_path: str | None = None,
+                  decode: Decoder | None = None) -> str:
         """The text of a document ``operation`` (``getReportDocument``) points at (G2, F1, B13).
 
         With ``restricted_path`` the operation is called with an RDT for that path (documents with buyer
@@ -198,7 +203,7 @@ class SpApiSession:
                 raise AmazonError(f"{operation} answered without a URL for {document_id}", retryable=True,
                                   operation=operation)
             try:
-                return self._download(url, data.get("compressionAlgorithm"), fetch_number)
+                return self._download(url, data.get("compressionAlgorithm"), fetch_number, decode)
             except documents.DocumentError as exc:
                 problem = exc.reason
                 log.warning("document download %d failed: %s", fetch_number, problem)
@@ -229,7 +234,7 @@ class SpApiSession:
             raise AmazonError(f"feed upload: the upload URL answered HTTP {status}", retryable=status >= 500,
                               status=status, operation="uploadDocument")
 
-    def _download(self, url: str, compression: str | None, attempt: int) -> str:
+    def _download(self, url: str, compression: str | None, attempt: int, decode: Decoder | None = None) -> str:
         at = self._clock.now()
         started = time.perf_counter()
         status: int | None = None
@@ -249,4 +254,4 @@ class SpApiSession:
                 response_excerpt=excerpt, at=at, attempt=attempt))
         if status != 200:
             raise documents.DocumentError(f"the document URL answered HTTP {status}", status=status)
-        return documents.decode(raw, compression, content_type)
+        return (decode or documents.decode)(raw, compression, content_type)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..tables.catalog import items, stock, warehouses
 from ..tables.connections import connections
-from ..tables.stock import stock_settings
+from ..tables.inventory import stock_settings
 from ._sql import upsert
 from .connections import KEEP
 from .stock_marks import mark_all_dirty, mark_items_dirty

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..tables.catalog import holds, stock, warehouses
 from ..tables.orders import order_lines, orders
 from ..tables.shipments import stock_movements
-from ..tables.stock import stock_commitments
+from ..tables.inventory import stock_commitments
 from ._sql import insert_rows, upsert
 from .stock_marks import mark_items_dirty
 

@@ -16,6 +16,7 @@ from .inventory import quantity_pushes, stock_commitments, stock_settings
 from .jobs import jobs
 from .ops import connection_marks, error_log, outbox, pending_fetches, sp_api_calls, sync_runs, watermarks
 from .orders import customers, order_addresses, order_lines, orders
+from .prices import price_pushes
 from .security import intake_tallies, oauth_states, order_change_subscriptions, pending_authorizations
 from .shipments import (
     line_cancellations,
@@ -50,6 +51,7 @@ __all__ = [
     "pending_authorizations",
     "pending_fetches",
     "pii_access_log",
+    "price_pushes",
     "quantity_pushes",
     "receiver_audit",
     "receivers",

@@ -59,6 +59,10 @@ channel_listings = Table(
     Column("item_id", Id, ForeignKey("items.id"), nullable=True),  # NULL: known on Amazon, not mapped yet
     Column("fulfillment_channel", String(8), nullable=False, server_default="MFN"),  # D1: AFN is never pushed
     Column("mapped_by", String(8), nullable=False, server_default="sku"),  # D7: "asin" is refused for stock
+    money("price"),  # E1: the item's Amazon price in this marketplace (migration 0011); NULL: its list price
+    Column("currency", String(3), nullable=True),
+    money("minimum_price"),  # E3: the seller's allowed range, sent with the offer when set
+    money("maximum_price"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("connection_id", "amazon_sku"),

@@ -22,7 +22,7 @@ from .documents import DocumentStore, FeedSource, ReportSource
 from .listings import ListingsWriter
 from .orders import OrderSource, OrderStore
 from .pii import PiiStore
-from .prices import ItemImportStore, PriceStore
+from .prices import ItemImportStore, MerchantListingsSource, PriceStore
 from .retention import RetentionStore
 from .shipments import ShipDeadlineStore, ShipmentIntake
 from .stock import StockPushStore
@@ -123,7 +123,8 @@ class ConnectionMarks(Protocol):
     def set(self, name: str, value: datetime) -> None: ...
 
 
-class AmazonPort(OrderSource, ReportSource, FeedSource, ShipmentConfirmer, ListingsWriter, Protocol):
+class AmazonPort(OrderSource, ReportSource, FeedSource, ShipmentConfirmer, ListingsWriter, MerchantListingsSource,
+                 Protocol):
     """Everything a run may ask of Amazon for its connection (``amazon.gateway.AmazonGateway``)."""
 
 
