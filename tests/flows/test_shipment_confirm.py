@@ -209,3 +209,35 @@ def test_h1_a_refused_package_is_reprocessed_from_the_error_log_after_a_fix(worl
     assert world.open_errors() == []
     with pytest.raises(ConfigError, match="not failed or held"):
         error_service.reprocess(world.hub, error.id)
+
+
+def test_d2_shipped_units_leave_the_fullest_warehouse_so_available_to_sell_does_not_rise(world):
+    """A confirmed line consumes its hold and takes its units off on-hand, once: between the shipment and the
+    warehouse's next count, what the hub would tell Amazon stays what it was (held units were not sellable)."""
+    from sellerbridge.db.repositories import catalog, stock_facts
+    from sellerbridge.domain.stock.availability import available_to_sell
+
+    order_id = prepare_order(world, [3])
+    [line] = hub_lines(world, order_id)
+    now = world.hub.now()
+    with world.hub.store.uow() as session:
+        east = catalog.add_warehouse(session, code="EAST", name="East", now=now)
+        west = catalog.add_warehouse(session, code="WEST", name="West", now=now)
+        catalog.set_on_hand(session, item_id=line.item_id, warehouse_id=east.id, on_hand=4, now=now)
+        catalog.set_on_hand(session, item_id=line.item_id, warehouse_id=west.id, on_hand=10, now=now)
+
+    def figure() -> int:
+        with world.hub.store.uow(read_only=True) as session:
+            facts = stock_facts.stock_facts(session, [line.item_id])[line.item_id]
+            return available_to_sell(facts, stock_facts.stock_policy(session, world.connection_id)).quantity
+
+    before = figure()
+    assert before == 14 - 3  # on hand over both, minus the hold
+    add_shipment(world, order_id, [{0: 2}])
+    confirm(world)
+    confirm(world)  # a second run moves nothing more
+    assert figure() == before
+    on_hand = {r.warehouse_id: r.on_hand for r in world.rows("SELECT * FROM stock WHERE item_id = :i", i=line.item_id)}
+    assert on_hand == {east.id: 4, west.id: 8}
+    [movement] = world.rows("SELECT * FROM stock_movements WHERE reason = 'shipment'")
+    assert (movement.warehouse_id, movement.delta) == (west.id, -2)

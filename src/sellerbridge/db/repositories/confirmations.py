@@ -5,6 +5,12 @@ racing for a package claim it once, and a package confirmed twice applies its ef
 effects (``domain.shipments.confirmation.plan_effects``) are written here in the caller's transaction,
 with the status change: the lines' shipped quantities, holds consumed or reduced, one stock movement per
 package line (UNIQUE (reason, ref): never twice), the order's status and version.
+
+A confirmed line's units leave the stock (D2, issue 11): the hold is consumed and ``stock.on_hand`` goes
+down by as much, in the warehouse that holds the most of the item (a shipment does not say which
+warehouse it left: the warehouse's next absolute count corrects the split). Without it the figure sent
+to Amazon would rise by the units shipped until that count came (held units no longer held, still on
+hand). An item with no stock row (not tracked) moves nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from ...domain.orders.model import OrderStatus
 from ...domain.ports.confirmations import PackageLine, PackageToConfirm
 from ...domain.shipments.confirmation import MOVEMENT_REASON, Effects, LineState
 from ..tables import holds, order_lines, orders, shipment_package_items, shipment_packages, shipments, stock_movements
+from ..tables.catalog import stock
 from ._sql import insert_rows
 from .orders import set_order_fields
 from .stock_marks import mark_items_dirty
@@ -141,8 +148,16 @@ def apply_effects(session: Session, order_id: int, effects: Effects, *, now: dat
             item_id, delta, ref = line.movement
             movements.append({"item_id": item_id, "warehouse_id": None, "delta": delta, "reason": MOVEMENT_REASON,
                               "ref": ref, "order_line_id": line.order_line_id, "created_at": now})
-    added = insert_rows(session, stock_movements, movements, returning=("id", "item_id"),
+    fullest = _fullest_warehouses(session, {m["item_id"] for m in movements})
+    for movement in movements:
+        movement["warehouse_id"] = fullest.get(movement["item_id"])
+    added = insert_rows(session, stock_movements, movements, returning=("id", "item_id", "warehouse_id", "delta"),
                         skip_conflicts_on=("reason", "ref"))
+    for row in added:  # only the movements new now: a package confirmed twice moves stock once
+        if row.warehouse_id is not None:
+            session.execute(update(stock).where(stock.c.item_id == row.item_id,
+                                                stock.c.warehouse_id == row.warehouse_id)
+                            .values(on_hand=stock.c.on_hand + row.delta, updated_at=now))
     moved += [row.item_id for row in added]
     if moved:
         mark_items_dirty(session, moved, cause=MOVEMENT_REASON, now=now)
@@ -152,6 +167,19 @@ def apply_effects(session: Session, order_id: int, effects: Effects, *, now: dat
         # Amazon's next answer about the order stays the authority; this is what it will say
         set_order_fields(session, order_id, now=now, status=effects.order_status)
     return len(added)
+
+
+def _fullest_warehouses(session: Session, item_ids: set[int]) -> dict[int, int]:
+    """The warehouse holding the most of each item (the lowest id on a tie), where its shipped units leave."""
+    if not item_ids:
+        return {}
+    out: dict[int, tuple[int, int]] = {}
+    rows = session.execute(select(stock.c.item_id, stock.c.warehouse_id, stock.c.on_hand)
+                           .where(stock.c.item_id.in_(sorted(item_ids))).order_by(stock.c.warehouse_id))
+    for item_id, warehouse_id, on_hand in rows:
+        if item_id not in out or on_hand > out[item_id][1]:
+            out[item_id] = (warehouse_id, on_hand)
+    return {item_id: warehouse_id for item_id, (warehouse_id, _) in out.items()}
 
 
 def shipped_by_package(session: Session, package_id: int) -> dict[int, int]:

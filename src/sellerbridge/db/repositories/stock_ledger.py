@@ -20,9 +20,9 @@ from sqlalchemy import String, cast, delete, literal, null, select, union_all, u
 from sqlalchemy.orm import Session
 
 from ..tables.catalog import holds, stock, warehouses
+from ..tables.inventory import stock_commitments
 from ..tables.orders import order_lines, orders
 from ..tables.shipments import stock_movements
-from ..tables.inventory import stock_commitments
 from ._sql import insert_rows, upsert
 from .stock_marks import mark_items_dirty
 
