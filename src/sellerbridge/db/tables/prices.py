@@ -18,7 +18,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, 
 
 from ..meta import metadata, one_of
 from ..types import Id, UtcDateTime, money
-from .stock import AMAZON_STATUSES, PUSH_CHANNELS
+from .inventory import AMAZON_STATUSES, PUSH_CHANNELS
 
 DECISIONS = ("approved", "rejected")
 
