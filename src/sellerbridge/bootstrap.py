@@ -44,6 +44,7 @@ from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
 from .db.stores.ship_deadlines import DbShipDeadlines
 from .db.stores.shipment_intake import DbShipmentIntake
+from .db.stores.stock_push import DbStockPushStore
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
 from .domain.ports.deliveries import ReceiverKind, Transport
@@ -238,7 +239,9 @@ class HubFlowContext:
             cancellations=DbCancellationStore(hub.store, connection_id, hub.now),
             inbox_opener=ChannelInboxes(),
             receivers=DbReceivers(hub.store, connection_id, hub.now),
-            deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports())
+            deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports(),
+            stock_push=DbStockPushStore(hub.store, connection_id, seller_id=record.seller_id, region=str(record.region),
+                                        marketplace_id=record.marketplace_id, now=hub.now))
 
 
     def shipment_intake(self, connection_id: int) -> DbShipmentIntake:

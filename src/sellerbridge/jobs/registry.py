@@ -25,12 +25,13 @@ from ..sync import (
     ship_deadlines,
     shipment_confirm,
     shipment_inbox,
+    stock_push,
 )
 from ..sync.runs import Flow
 
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
                                    ship_deadlines, shipment_confirm, line_cancel, shipment_inbox,
-                                   deliveries)
+                                   deliveries, stock_push)
 
 
 @dataclass(frozen=True, slots=True)
