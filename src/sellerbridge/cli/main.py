@@ -19,6 +19,8 @@ from . import (
     runtime,
     sandbox,
     shipments,
+    stock,
+    stock_out,
     sync,
 )
 from . import serve as web
@@ -43,6 +45,8 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(cancellations.app, name="cancellations")
 app.add_typer(receivers.app, name="receivers")
 app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(stock.app, name="stock")
+app.add_typer(stock_out.feeds_app, name="feeds")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
