@@ -14,6 +14,8 @@ outside ``amazon/`` ever sees a wire dict, a dataset name, a report type or a st
   :meth:`read_feed_report` (``amazon/feeds/submit.py``);
 - the seller's ORDER_CHANGE subscription: :meth:`subscribe_order_change`,
   :meth:`unsubscribe_order_change` (``amazon/notifications/subscriptions.py``);
+- ``ListingsWriter`` (``domain/ports/listings.py``): :meth:`patch_listing`, :meth:`read_listing`,
+  :meth:`submit_listings_feed`, :meth:`read_listings_feed_report` (``amazon/listings/api.py``);
 - "test connection" (A2): :meth:`test_connection`, here.
 
 Every operation of every family goes one way (``transport/session.py``): the hub's token bucket,
@@ -30,6 +32,7 @@ from ..domain.ports.orders import ReadBudget
 from .errors import AmazonError, AuthError, Throttled
 from .feeds.api import FeedsApi
 from .feeds.submit import FeedSubmitApi
+from .listings.api import ListingsItemsApi
 from .notifications.subscriptions import NotificationsApi
 from .orders.api import OrdersApi
 from .orders.shipments import ShipmentsApi
@@ -56,7 +59,7 @@ class ConnectionCheck:
 
 
 class AmazonGateway(OrdersApi, ReportsApi, FeedsApi, NotificationsApi, SellerIdentityApi, ShipmentsApi,
-                    FeedSubmitApi):
+                    ListingsItemsApi, FeedSubmitApi):
     """SP-API for one connection (see the module). Close it (or use ``with``) to release its connections."""
 
     def changed_orders_budget(self) -> ReadBudget:

@@ -43,14 +43,16 @@ class FeedSubmitApi(SpApiSession):
             raise AmazonError(f"feed result {document_id}: {exc}", retryable=False,
                               operation="getFeedDocument") from None
 
-    def _submit_feed(self, feed_type: str, content: bytes, content_type: str) -> DocumentState:
+    def _submit_feed(self, feed_type: str, content: bytes, content_type: str, *,
+                     marketplace_id: str | None = None) -> DocumentState:
+        """Submit ``content``; for ``marketplace_id`` (a listings feed), else the connection's marketplace."""
         data = data_of(self._call("createFeedDocument", {"contentType": content_type}))
         document_id, url = data.get("feedDocumentId"), data.get("url")
         if not isinstance(document_id, str) or not document_id or not isinstance(url, str) or not url:
             raise AmazonError("createFeedDocument answered without a feedDocumentId and url", retryable=True,
                               operation="createFeedDocument")
         self._upload(url, content, content_type)
-        body = {"feedType": feed_type, "marketplaceIds": [self.credentials.marketplace_id],
+        body = {"feedType": feed_type, "marketplaceIds": [marketplace_id or self.credentials.marketplace_id],
                 "inputFeedDocumentId": document_id}
         feed_id = data_of(self._call("createFeed", body)).get("feedId")
         if not isinstance(feed_id, str) or not feed_id:

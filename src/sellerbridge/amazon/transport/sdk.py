@@ -78,6 +78,8 @@ OPERATIONS: dict[str, tuple[type, str]] = {
     "getSubscription": (NotificationsApi, "get_subscription_with_http_info"),
     "deleteSubscriptionById": (NotificationsApi, "delete_subscription_by_id_with_http_info"),
     "searchListingsItems": (ListingsApi, "search_listings_items_with_http_info"),  # the seller check (A2)
+    "patchListingsItem": (ListingsApi, "patch_listings_item_with_http_info"),  # stock and price up (D7, E1)
+    "getListingsItem": (ListingsApi, "get_listings_item_with_http_info"),  # the read-back (D7)
 }
 
 
