@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DuplicateName
-from ..tables import channel_listings, items, stock, warehouses
+from ..tables.catalog import channel_listings, items, stock, warehouses  # tables.stock is also a module name
 from ..types import utcnow
 from ._sql import in_values, upsert
+from .stock_marks import mark_items_dirty
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,15 +190,16 @@ def list_warehouses(session: Session) -> list[WarehouseRecord]:
 def set_on_hand(
     session: Session, *, item_id: int, warehouse_id: int, on_hand: int, now: datetime | None = None
 ) -> None:
-    """The warehouse's count of an item (from its stock file or API, I5)."""
-    stmt = upsert(session, stock).values(
-        item_id=item_id, warehouse_id=warehouse_id, on_hand=on_hand, updated_at=now or utcnow()
-    )
+    """The warehouse's count of an item, set directly (demo, tests, seeds). Stock from outside comes through
+    ``stock_ledger.record_count`` (with a ref and a movement); this one still marks the item dirty (D5)."""
+    now = now or utcnow()
+    stmt = upsert(session, stock).values(item_id=item_id, warehouse_id=warehouse_id, on_hand=on_hand, updated_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=["item_id", "warehouse_id"],
         set_={"on_hand": stmt.excluded.on_hand, "updated_at": stmt.excluded.updated_at},
     )
     session.execute(stmt)
+    mark_items_dirty(session, [item_id], cause="count", now=now)
 
 
 def on_hand_by_warehouse(session: Session, item_id: int) -> dict[int, int]:

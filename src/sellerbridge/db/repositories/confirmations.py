@@ -22,6 +22,7 @@ from ...domain.shipments.confirmation import MOVEMENT_REASON, Effects, LineState
 from ..tables import holds, order_lines, orders, shipment_package_items, shipment_packages, shipments, stock_movements
 from ._sql import insert_rows
 from .orders import set_order_fields
+from .stock_marks import mark_items_dirty
 
 p = shipment_packages
 
@@ -124,20 +125,27 @@ def line_states(session: Session, order_id: int) -> list[LineState]:
 def apply_effects(session: Session, order_id: int, effects: Effects, *, now: datetime) -> int:
     """Write ``effects`` (see the module); returns the stock movements added now."""
     movements: list[dict[str, Any]] = []
+    moved: list[int] = []  # the items whose holds changed: marked dirty once, at the end (D5)
     for line in effects.lines:
         session.execute(update(order_lines).where(order_lines.c.id == line.order_line_id)
                         .values(quantity_shipped=line.quantity_shipped))
         if line.consume_hold:
-            session.execute(update(holds).where(holds.c.order_line_id == line.order_line_id, holds.c.status == "held")
-                            .values(status="consumed", released_at=now))
+            moved += session.execute(update(holds).where(holds.c.order_line_id == line.order_line_id,
+                                                         holds.c.status == "held")
+                                     .values(status="consumed", released_at=now).returning(holds.c.item_id)).scalars()
         elif line.hold_quantity is not None:
-            session.execute(update(holds).where(holds.c.order_line_id == line.order_line_id, holds.c.status == "held")
-                            .values(quantity=line.hold_quantity))
+            moved += session.execute(update(holds).where(holds.c.order_line_id == line.order_line_id,
+                                                         holds.c.status == "held")
+                                     .values(quantity=line.hold_quantity).returning(holds.c.item_id)).scalars()
         if line.movement is not None:
             item_id, delta, ref = line.movement
             movements.append({"item_id": item_id, "warehouse_id": None, "delta": delta, "reason": MOVEMENT_REASON,
                               "ref": ref, "order_line_id": line.order_line_id, "created_at": now})
-    added = insert_rows(session, stock_movements, movements, returning=("id",), skip_conflicts_on=("reason", "ref"))
+    added = insert_rows(session, stock_movements, movements, returning=("id", "item_id"),
+                        skip_conflicts_on=("reason", "ref"))
+    moved += [row.item_id for row in added]
+    if moved:
+        mark_items_dirty(session, moved, cause=MOVEMENT_REASON, now=now)
     current = order_status(session, order_id)
     if current in (OrderStatus.UNSHIPPED.value, OrderStatus.PARTIALLY_SHIPPED.value, OrderStatus.PENDING.value) \
             and current != effects.order_status.value:

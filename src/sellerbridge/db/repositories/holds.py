@@ -2,6 +2,10 @@
 
 ``place_hold`` is idempotent on ``order_line_id`` (re-storing an order never holds twice); a hold is
 ``held`` until the line ships (``consumed``) or the order is cancelled (``released``, B9).
+
+Every write here changes the item's available-to-sell (D2): it marks the items dirty in the same
+transaction (``stock_marks.mark_items_dirty``, D5), once per call, not once per row (the order batch store
+places the holds of hundreds of orders in one call).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..tables import holds, order_lines
 from ..types import utcnow
 from ._sql import insert_rows
+from .stock_marks import mark_items_dirty
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +58,34 @@ def place_holds(
         {"order_line_id": line_id, "item_id": item_id, "quantity": quantity, "status": "held", "created_at": now}
         for line_id, item_id, quantity in lines
     ]
-    insert_rows(session, holds, rows, skip_conflicts_on=("order_line_id",))
+    new = insert_rows(session, holds, rows, returning=("item_id",), skip_conflicts_on=("order_line_id",))
+    if new:  # a re-stored order's existing holds change nothing
+        mark_items_dirty(session, (row.item_id for row in new), cause="order", now=now)
 
 
-def set_hold_quantity(session: Session, order_line_id: int, quantity: int) -> bool:
+def set_hold_quantity(session: Session, order_line_id: int, quantity: int, *, now: datetime | None = None) -> bool:
     """Change a line's held quantity (Amazon cancelled or shipped some units); False when not held."""
     result = session.execute(
         update(holds).where(holds.c.order_line_id == order_line_id, holds.c.status == "held").values(quantity=quantity)
+        .returning(holds.c.item_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    item_ids = list(result.scalars())
+    if item_ids:
+        mark_items_dirty(session, item_ids, cause="order", now=now or utcnow())
+    return bool(item_ids)
 
 
-def set_hold_quantities(session: Session, lines: Iterable[tuple[int, int]]) -> None:
+def set_hold_quantities(session: Session, lines: Iterable[tuple[int, int]], *, now: datetime | None = None) -> None:
     """:func:`set_hold_quantity` for many ``(order_line_id, quantity)`` (one statement, executed per row)."""
     rows = [{"line_id": line_id, "new_quantity": quantity} for line_id, quantity in lines]
     if rows:
         stmt = (update(holds).where(holds.c.order_line_id == bindparam("line_id"), holds.c.status == "held")
                 .values(quantity=bindparam("new_quantity")))
         session.connection().execute(stmt, rows)  # Core executemany: the ORM's bulk UPDATE wants a primary key
+        line_ids = [row["line_id"] for row in rows]
+        item_ids = [item_id for start in range(0, len(line_ids), 500) for item_id in session.execute(
+            select(holds.c.item_id).where(holds.c.order_line_id.in_(line_ids[start:start + 500]))).scalars()]
+        mark_items_dirty(session, item_ids, cause="order", now=now or utcnow())
 
 
 def release_holds_for_order(session: Session, order_id: int, *, now: datetime | None = None) -> int:
@@ -84,12 +99,17 @@ def release_holds_for_orders(session: Session, order_ids: Iterable[int], *, now:
     if not ids:
         return 0
     lines = select(order_lines.c.id).where(order_lines.c.order_id.in_(ids)).scalar_subquery()
+    now = now or utcnow()
     result = session.execute(
         update(holds)
         .where(holds.c.order_line_id.in_(lines), holds.c.status == "held")
-        .values(status="released", released_at=now or utcnow())
+        .values(status="released", released_at=now)
+        .returning(holds.c.item_id)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    item_ids = list(result.scalars())
+    if item_ids:
+        mark_items_dirty(session, item_ids, cause="cancellation", now=now)
+    return len(item_ids)
 
 
 def holds_by_order_item(session: Session, order_id: int) -> dict[str, HoldRecord]:
@@ -104,12 +124,17 @@ def holds_by_order_item(session: Session, order_id: int) -> dict[str, HoldRecord
 
 def consume_hold(session: Session, order_line_id: int, *, now: datetime | None = None) -> bool:
     """The line shipped: its hold becomes a stock decrement (C3); False when there was none held."""
+    now = now or utcnow()
     result = session.execute(
         update(holds)
         .where(holds.c.order_line_id == order_line_id, holds.c.status == "held")
-        .values(status="consumed", released_at=now or utcnow())
+        .values(status="consumed", released_at=now)
+        .returning(holds.c.item_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    item_ids = list(result.scalars())
+    if item_ids:
+        mark_items_dirty(session, item_ids, cause="shipment", now=now)
+    return bool(item_ids)
 
 
 def list_holds(

@@ -23,6 +23,7 @@ from ..repositories import confirmations as packages_repo
 from ..repositories import error_log, outbox
 from ..repositories import line_cancellations as repo
 from ..repositories.orders import set_order_fields
+from ..repositories.stock_marks import mark_items_dirty
 from ..store import Store
 from ..tables import holds, order_lines, orders
 from .order_batch import event_payload
@@ -68,16 +69,20 @@ class DbCancellationStore:
                 return 0
             records = [r for r in (repo.get(session, i) for i in changed) if r is not None]
             order_id = records[0].order_id
+            released: list[int] = []  # the items whose holds were released: marked dirty once (D5)
             for record in records:
                 line = session.execute(select(order_lines).where(order_lines.c.id == record.order_line_id)
                                        .with_for_update()).one()
                 left = max(0, line.quantity - line.quantity_shipped - line.quantity_cancelled)
                 session.execute(update(order_lines).where(order_lines.c.id == line.id)
                                 .values(quantity_cancelled=line.quantity_cancelled + left))
-                session.execute(update(holds).where(holds.c.order_line_id == line.id, holds.c.status == "held")
-                                .values(status="released", released_at=now))
+                released += session.execute(
+                    update(holds).where(holds.c.order_line_id == line.id, holds.c.status == "held")
+                    .values(status="released", released_at=now).returning(holds.c.item_id)).scalars()
                 error_log.resolve_key(session, self.connection_id, ERROR_KIND, f"line:{record.order_line_id}",
                                       now=now)
+            if released:
+                mark_items_dirty(session, released, cause="cancellation", now=now)
             status = order_after_cancel(packages_repo.line_states(session, order_id))
             changes: dict = {"status": status} if status is not None else {}
             if status is OrderStatus.CANCELLED:

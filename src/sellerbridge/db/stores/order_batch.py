@@ -79,7 +79,7 @@ def execute(session: Session, box: SecretBox, *, connection_id: int, ship_method
     if placed:
         holds.place_holds(session, placed, now=now)
     if resized:
-        holds.set_hold_quantities(session, resized)
+        holds.set_hold_quantities(session, resized, now=now)
     if released:
         holds.release_holds_for_orders(session, released, now=now)
     if events:
