@@ -29,7 +29,8 @@ from ...domain.stock.availability import (
     StockPolicy,
     WarehouseStock,
 )
-from ..tables import holds, items, order_lines, orders, stock, stock_commitments, stock_settings, warehouses
+from ..tables import holds, items, order_lines, orders, stock_commitments, stock_settings, warehouses
+from ..tables.catalog import stock  # tables.stock is also the name of a submodule: the table is catalog's
 
 CHUNK = 500  # item ids per IN list
 WHOLE_ABOVE = 5_000  # more items than this: read every row and keep the wanted ones
