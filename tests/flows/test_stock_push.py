@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from sellerbridge.db.repositories import catalog, stock_ledger
+from sellerbridge.db.tables import channel_listings
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.stock.push_plan import REFUSED_AFN, REFUSED_ASIN
 from tests.support.stock_push import Sent, amazon_quantity, push, push_row, stock_up
@@ -33,14 +36,59 @@ def test_d1_d7_fba_and_asin_only_refused(world, monkeypatch):
     sent = Sent().install(monkeypatch)
     stocked = stock_up(world, limit=3)
     assert stocked.fba, "the sandbox catalog has FBA listings"
-    world.rows  # noqa: B018
-    with world.hub.store.engine.begin() as conn:
-        from sqlalchemy import text
-        conn.execute(text("UPDATE channel_listings SET mapped_by = 'asin' WHERE amazon_sku = :s"),
-                     {"s": stocked.skus[0]})
+    with world.hub.store.uow() as session:
+        session.execute(update(channel_listings).where(channel_listings.c.amazon_sku == stocked.skus[0])
+                        .values(mapped_by="asin"))
     push(world)
     pushed = {sku for sku, _, _ in sent.records}
     assert stocked.skus[0] not in pushed and not (set(stocked.fba) & pushed)
     assert push_row(world, stocked.skus[0]).amazon_message == REFUSED_ASIN
     assert push_row(world, stocked.fba[0]).amazon_status == "refused"
     assert push_row(world, stocked.fba[0]).amazon_message == REFUSED_AFN
+
+
+def test_g2_many_dirty_go_by_feed_and_patches_are_not_held_back(world, monkeypatch):
+    sent = Sent().install(monkeypatch)
+    stocked = stock_up(world, on_hand=lambda n, code: n + 1, patch_max=2)
+    first = push(world)
+    assert first.status is RunStatus.WAITING and first.counts["feeds"] == 1, first
+    assert sent.paths().get("feed") == len(stocked.skus)
+    assert {push_row(world, s).in_flight for s in stocked.skus} == {"feed"}
+    # a change while the feed is out: one SKU of the feed and nothing else dirty; it waits for its feed
+    with world.hub.store.uow() as session:
+        stock_ledger.record_delta(session, item_id=stocked.items[stocked.skus[0]],
+                                  warehouse_id=stocked.warehouses["WH1"], delta=5, reason="receipt", ref="r1",
+                                  now=world.hub.now())
+    world.advance(300)
+    done = push(world)
+    assert done.counts["accepted"] >= len(stocked.skus), done
+    world.advance(10)
+    for n, sku in enumerate(stocked.skus[1:], start=1):
+        assert amazon_quantity(world, sku) == 2 * (n + 1)
+        assert push_row(world, sku).sent_channel == "feed"
+    # the first SKU's newer figure went after its feed's answer, by patch
+    assert amazon_quantity(world, stocked.skus[0]) == 2 + 5
+    assert push_row(world, stocked.skus[0]).sent_quantity == 7
+
+
+def test_d8_unknown_sku_is_a_warning_and_invalid_goes_to_the_error_log(world, monkeypatch):
+    stocked = stock_up(world, limit=2)
+    world.map_sku("NOT-ON-AMAZON")
+    with world.hub.store.uow() as session:
+        listing = catalog.find_listing(session, world.connection_id, "NOT-ON-AMAZON")
+        stock_ledger.record_count(session, item_id=listing.item_id, warehouse_id=stocked.warehouses["WH1"],
+                                  on_hand=3, ref="n1", now=world.hub.now())
+        # an FBA listing the hub believes merchant-fulfilled: Amazon refuses a quantity for it
+        session.execute(update(channel_listings).where(channel_listings.c.amazon_sku == stocked.fba[0])
+                        .values(fulfillment_channel="MFN"))
+    report = push(world)
+    unknown = push_row(world, "NOT-ON-AMAZON")
+    assert unknown.amazon_status == "warning" and unknown.sent_quantity is None
+    assert report.counts["warnings"] >= 1
+    invalid = push_row(world, stocked.fba[0])
+    assert invalid.amazon_status == "invalid" and invalid.amazon_code
+    errors = [e for e in world.open_errors() if e.kind == "stock_push"]
+    assert [e.key for e in errors] == [f"sku:{stocked.fba[0]}"]
+    assert report.status is RunStatus.PARTIAL
+    again = push(world)  # settled: neither is sent again until something changes
+    assert again.counts["patched"] == 0, again

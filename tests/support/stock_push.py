@@ -99,13 +99,13 @@ class Sent:
     def install(self, monkeypatch: Any) -> Sent:
         patches_of, build = listings_api.patches_of, listings_feed.build_listings_feed
 
-        def patches(update: Any) -> Any:
-            self._saw(update, "patch")
-            return patches_of(update)
+        def patches(one: Any) -> Any:
+            self._saw(one, "patch")
+            return patches_of(one)
 
         def feed(seller_id: str, updates: Any, marketplace_id: str) -> bytes:
-            for update in updates:
-                self._saw(update, "feed")
+            for one in updates:
+                self._saw(one, "feed")
             return build(seller_id, updates, marketplace_id)
 
         monkeypatch.setattr(listings_api, "patches_of", patches)
