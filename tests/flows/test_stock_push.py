@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import update
 
-from sellerbridge.db.repositories import catalog, stock_ledger
+from sellerbridge.db.repositories import catalog, connections, stock_ledger
 from sellerbridge.db.tables import channel_listings
+from sellerbridge.db.tables.catalog import stock
 from sellerbridge.domain.common.results import RunStatus
 from sellerbridge.domain.stock.push_plan import REFUSED_AFN, REFUSED_ASIN
 from tests.support.stock_push import Sent, amazon_quantity, push, push_row, stock_up
@@ -92,3 +95,43 @@ def test_d8_unknown_sku_is_a_warning_and_invalid_goes_to_the_error_log(world, mo
     assert report.status is RunStatus.PARTIAL
     again = push(world)  # settled: neither is sent again until something changes
     assert again.counts["patched"] == 0, again
+
+
+def test_d5_full_refresh_sends_only_differences(world, monkeypatch):
+    sent = Sent().install(monkeypatch)
+    stocked = stock_up(world, limit=4)
+    push(world)
+    before = len(sent.records)
+    drifted = stocked.skus[1]
+    with world.hub.store.uow() as session:  # a change that bypassed the marks (a direct database edit)
+        session.execute(update(stock).where(stock.c.item_id == stocked.items[drifted]).values(on_hand=1))
+    quiet = push(world)
+    assert len(sent.records) == before and quiet.counts["refreshed"] == 0  # not due yet
+    world.advance(61 * 60)
+    refreshed = push(world)
+    assert refreshed.counts["refreshed"] == 1, refreshed
+    assert sent.records[before:] == [(drifted, 2, "patch")]
+
+
+def test_d5_unified_account_pushes_each_sku_once(make_world, monkeypatch):
+    world = make_world(marketplaces=["US", "CA"])
+    sent = Sent().install(monkeypatch)
+    with world.hub.store.uow() as session:
+        other = connections.add_connection(
+            session, world.hub.store.box, name="ca-main", seller_id=world.seller_id,
+            marketplace_id=world.creds.marketplace_ids[1], region="na", client_id=world.creds.client_id,
+            client_secret=world.creds.client_secret, refresh_token=world.creds.refresh_token,
+            api_base_url=world.base_url, lwa_token_url=f"{world.base_url}/auth/o2/token",
+            authorized_at=world.hub.now(), authorization_expires_at=world.hub.now() + timedelta(days=365),
+            settings={}, now=world.hub.now())
+        for listing in world.rows("SELECT amazon_sku, asin, item_id FROM channel_listings"):
+            catalog.set_listing(session, connection_id=other.id, amazon_sku=listing.amazon_sku, asin=listing.asin,
+                                item_id=listing.item_id)
+    stocked = stock_up(world, limit=3)
+    elsewhere = push(world, other.id)
+    assert elsewhere.counts["not_owner"] == 1 and not sent.records
+    push(world)
+    skus = [sku for sku, _, _ in sent.records]
+    assert len(skus) == len(set(skus)) and set(stocked.skus) <= set(skus)
+    rows = world.rows("SELECT seller_id, region, amazon_sku FROM quantity_pushes")
+    assert len(rows) == len({r.amazon_sku for r in rows})  # one push state per SKU and region
