@@ -75,9 +75,10 @@ def push(world: World, connection_id: int | None = None) -> Any:
     return report
 
 
-def amazon_quantity(world: World, sku: str, marketplace_id: str | None = None) -> int | None:
+def amazon_quantity(world: World, sku: str, marketplace_id: str | None = None, *,
+                    seller_id: str | None = None) -> int | None:
     """What Amazon shows now (accepted patches become visible a few seconds later)."""
-    seller = world.sandbox.backend.sellers[world.seller_id]
+    seller = world.sandbox.backend.sellers[seller_id or world.seller_id]
     listing = seller.listings[(sku, marketplace_id or world.creds.marketplace_ids[0])]
     availability = (listing.attributes.get("fulfillment_availability") or [{}])[0]
     return availability.get("quantity")

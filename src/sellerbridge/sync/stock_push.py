@@ -201,13 +201,11 @@ def _record(run: RunContext, store: StockPushStore, claim: Claim, answer: Listin
 
 def _step_feed(run: RunContext, store: StockPushStore, request_id: int, submitted_at: datetime) -> list[datetime]:
     request = run.documents.get(DocumentKind.FEED, request_id)
-    pending = request is not None and request.status in {s.value for s in (
-        DocumentStatus.REQUESTED, DocumentStatus.QUEUED, DocumentStatus.PROCESSING)}
-    if pending and is_stuck(submitted_at, run.now()):
-        _stuck(run, store, request_id)
-        return [run.now() + LATE_EVERY]
-    answer = step_feed(run, request_id, LISTINGS_FEED)
+    answer = step_feed(run, request_id, LISTINGS_FEED)  # one look first: a feed done meanwhile is not stuck
     if isinstance(answer, Wait):
+        if is_stuck(submitted_at, run.now()):
+            _stuck(run, store, request_id)
+            return [run.now() + LATE_EVERY]
         return [resume_after(run, answer)]
     claims = store.in_feed(request_id)
     if isinstance(answer, Renew):  # Amazon cancelled or refused the whole document: the SKUs go again
