@@ -9,10 +9,12 @@ A test says "the next N answers of operation X (for seller S, or any seller) are
 - ``malformed_json``: 200 with a body that is not JSON.
 - ``truncate`` / ``corrupt``: applies to document downloads (operation ``downloadDocument``):
   the GZIP payload is cut in half, or bytes are flipped.
-- ``feed_stuck``: the next N feeds created stay IN_QUEUE for ever (operation ``createFeed``).
-- ``feed_skip``: the next N messages of a fulfillment feed (operation ``POST_ORDER_FULFILLMENT_DATA``) are
-  counted successful in the processing report but not applied: a DONE feed that did not do what it says,
-  for the hub's read-back to catch.
+- ``feed_stuck``: the next N feeds created (any feed type, JSON_LISTINGS_FEED too) stay IN_QUEUE for ever
+  (operation ``createFeed``), until cancelled or released (``POST /_sandbox/sellers/{seller_id}/feeds/
+  {feed_id}/release``: it then runs as if just submitted and applies what it carried, late, as at Amazon).
+- ``feed_skip``: the next N messages of a fulfillment feed (operation ``POST_ORDER_FULFILLMENT_DATA``) or
+  of a listings feed (operation ``JSON_LISTINGS_FEED``) are counted successful in the processing report
+  but not applied: a DONE feed that did not do what it says, for the hub's read-back to catch.
 """
 
 from __future__ import annotations

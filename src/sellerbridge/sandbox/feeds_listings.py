@@ -15,6 +15,9 @@ What Amazon does (docs/amazon-quirks.md):
   only UPDATE creates a listing.
 - One marketplace per feed (the feed's first marketplaceId); an attribute value naming another
   marketplace makes its message INVALID.
+- A scripted ``feed_skip`` fault (operation ``JSON_LISTINGS_FEED``, faults.py) makes the next N valid
+  messages count as accepted in the report without being applied: a DONE feed that did not do all it
+  says, for the hub's read-back to catch.
 """
 
 from __future__ import annotations
@@ -202,6 +205,8 @@ def process_listings_feed(backend: Backend, seller: Seller, feed: Feed, content:
                                                   "message": MESSAGE_SCHEMA}))
             invalid += 1
             continue
+        if backend.faults.take("JSON_LISTINGS_FEED", seller.seller_id, kinds=("feed_skip",)) is not None:
+            continue  # scripted: reported as accepted, not applied (faults.py)
         sub = _apply(backend, seller, marketplace_id, message, now)
         issues.extend(_report_issue(message, i) for i in sub.issues)
         if sub.status == "ACCEPTED":

@@ -5,6 +5,12 @@ A submission is checked at once by ``listings_validation`` and answered with its
 visible at once: it waits in ``listing.pending`` and becomes the listing's attributes
 ``timings.patch_visible_seconds`` (5 s) later, by an event in simulated time. Feeds pass
 ``delay=0``: their processing time already is Amazon's delay.
+
+Unified accounts (D2, docs/amazon-quirks.md): a seller's merchant-fulfilled quantity is one number per
+seller account and *region*, not per marketplace. When an accepted change sets
+``fulfillment_availability`` of a SKU in one marketplace, the seller's merchant-fulfilled listings of
+the same SKU in the other marketplaces of that region (NA, EU, FE as ``marketplaces`` groups them) show
+the same entry from the same moment. Prices (``purchasable_offer``) stay per marketplace.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import marketplaces
 from .listings_validation import (
     Issue,
     PatchOp,
@@ -145,6 +152,33 @@ def _apply_change(seller: Seller, listing: Listing, change: dict[str, Any], at: 
     listing.last_updated = at
     if change["kind"] == "create":
         seller.listings[key] = listing
+    if _sets_availability(change):
+        _share_in_region(seller, listing, at)
+
+
+def _sets_availability(change: dict[str, Any]) -> bool:
+    if change["kind"] == "patch":
+        return any(op.name == "fulfillment_availability" for op in change["ops"])
+    return "fulfillment_availability" in (change.get("attributes") or {})
+
+
+def _share_in_region(seller: Seller, listing: Listing, at: datetime) -> None:
+    """Unified accounts: the region's other merchant listings of the SKU get the same availability."""
+    region = marketplaces.MARKETPLACES[listing.marketplace_id].region
+    if is_fba(listing.fulfillment_channel):
+        return  # FBA stock is Amazon's, per fulfilment network
+    for mp in seller.marketplace_ids:
+        sibling = seller.listings.get((listing.sku, mp))
+        if sibling is None or sibling is listing or is_fba(sibling.fulfillment_channel) \
+                or marketplaces.MARKETPLACES[mp].region != region:
+            continue
+        entries = listing.attributes.get("fulfillment_availability")
+        if entries:
+            sibling.attributes = {**sibling.attributes, "fulfillment_availability": copy.deepcopy(entries)}
+        else:
+            sibling.attributes = {k: v for k, v in sibling.attributes.items() if k != "fulfillment_availability"}
+        refresh(sibling)
+        sibling.last_updated = at
 
 
 def schedule_change(backend: Backend, seller: Seller, listing: Listing, change: dict[str, Any],

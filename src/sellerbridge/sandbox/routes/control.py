@@ -20,6 +20,7 @@ from ..faults import Fault
 from ..sellers import SellerSpec, create_seller
 from ..state import ORDER_PROGRAMS
 from ..views import listing_view, order_view
+from .feed_lifecycle import feed_view, release
 
 
 def _backend(request: Request) -> Backend:
@@ -204,6 +205,20 @@ async def order_deliver(request: Request, backend: Backend, body: dict) -> dict:
 
 
 @control
+async def feed_release(request: Request, backend: Backend, body: dict) -> dict:
+    """Let a feed held by a ``feed_stuck`` fault proceed now (faults.py): it then finishes late, as at Amazon."""
+    with backend.lock:
+        seller = _seller_or_404(backend, request.path_params["seller_id"])
+        feed = seller.feeds.get(request.path_params["feed_id"])
+        if feed is None:
+            raise LookupError("no such feed")
+        if not feed.stuck or feed.status != "IN_QUEUE":
+            raise ValueError(f"feed {feed.feed_id} is not stuck (it is {feed.status})")
+        release(backend, seller, feed, backend.now())
+        return feed_view(feed)
+
+
+@control
 async def listings_show(request: Request, backend: Backend, body: dict) -> dict:
     with backend.lock:
         seller = _seller_or_404(backend, request.path_params["seller_id"])
@@ -310,6 +325,7 @@ routes = [
     Route("/_sandbox/sellers/{seller_id}/orders/{order_id}/cancel", order_cancel, methods=["POST"]),
     Route("/_sandbox/sellers/{seller_id}/orders/{order_id}/deliver", order_deliver, methods=["POST"]),
     Route("/_sandbox/sellers/{seller_id}/listings", listings_show, methods=["GET"]),
+    Route("/_sandbox/sellers/{seller_id}/feeds/{feed_id}/release", feed_release, methods=["POST"]),
     Route("/_sandbox/clock", clock_show, methods=["GET"]),
     Route("/_sandbox/clock", clock_change, methods=["POST"]),
     Route("/_sandbox/faults", faults_add, methods=["POST"]),

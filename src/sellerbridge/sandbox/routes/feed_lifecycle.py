@@ -24,7 +24,8 @@ Amazon behaviours copied:
   createFeed; the feed then ends FATAL with a report saying the type is no longer supported
   (Amazon's docs: "Developers will receive fatal processingStatus in the getFeed API response").
 - A feed type the sandbox does not simulate ends FATAL with a report saying so (sandbox choice).
-- Feeds hit by a scripted ``feed_stuck`` fault stay IN_QUEUE for ever (cancelFeed still works).
+- Feeds hit by a scripted ``feed_stuck`` fault stay IN_QUEUE for ever (cancelFeed still works) until the
+  control API releases them (:func:`release`): then they run as if submitted at that moment.
 - Result documents are kept 28 days, feeds 90 days (Amazon's retention).
 """
 
@@ -111,7 +112,14 @@ def _queue_seconds(backend: Backend) -> float:
     return max(backend.timings.feed_queue_seconds, MIN_QUEUE_SECONDS)
 
 
-def _start(backend: Backend, seller: Seller, feed: Feed, at: datetime) -> None:
+def release(backend: Backend, seller: Seller, feed: Feed, now: datetime) -> None:
+    """Let a stuck feed proceed: it is queued now and finishes as long after ``now`` as a new feed would."""
+    feed.stuck = False
+    due = now + timedelta(seconds=_queue_seconds(backend))
+    backend.events.at(due, lambda at: _start(backend, seller, feed, at, origin=now), f"feed {feed.feed_id} start")
+
+
+def _start(backend: Backend, seller: Seller, feed: Feed, at: datetime, origin: datetime | None = None) -> None:
     if feed.status != "IN_QUEUE":  # cancelled meanwhile
         return
     feed.status = "IN_PROGRESS"
@@ -121,7 +129,7 @@ def _start(backend: Backend, seller: Seller, feed: Feed, at: datetime) -> None:
     messages = feed_processors.count_messages(feed.feed_type, content)
     t = backend.timings
     base = max(t.feed_base_seconds, _queue_seconds(backend))
-    end = feed.created + timedelta(seconds=base + t.feed_seconds_per_message * messages)
+    end = (origin or feed.created) + timedelta(seconds=base + t.feed_seconds_per_message * messages)
     end = max(end, at)
     backend.events.at(end, lambda when: _finish(backend, seller, feed, content, when), f"feed {feed.feed_id} end")
 
