@@ -44,6 +44,7 @@ from .db.stores.retention import DbRetentionStore
 from .db.stores.runs import DbRunLog
 from .db.stores.ship_deadlines import DbShipDeadlines
 from .db.stores.shipment_intake import DbShipmentIntake
+from .db.stores.stock_import import DbStockImport
 from .db.stores.stock_push import DbStockPushStore
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
@@ -235,6 +236,7 @@ class HubFlowContext:
             fetches=DbPendingFetches(hub.store, connection_id),
             marks=DbConnectionMarks(hub.store, connection_id, hub.now), pii=pii,
             shipments=self.shipment_intake(connection_id),
+            stock_import=DbStockImport(hub.store, connection_id, hub.now),
             confirmations=DbConfirmationStore(hub.store, connection_id, hub.now),
             cancellations=DbCancellationStore(hub.store, connection_id, hub.now),
             inbox_opener=ChannelInboxes(),

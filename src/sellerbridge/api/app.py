@@ -52,6 +52,7 @@ from .routers import (
     shipments,
     stock_push,
 )
+from .routers import stock as stock_routes
 
 log = logging.getLogger("sellerbridge.api")
 
@@ -82,6 +83,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     for module in (connections, authorizations, runs, orders, shipments, cancellations, errors, keys, jobs, intake,
                    public, health, receivers, deliveries, stock_push):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
+    app.include_router(stock_routes.router, responses=schemas.errors(*schemas.COMMON))  # issue 11: stock in
     return app
 
 

@@ -19,11 +19,12 @@ from . import (
     runtime,
     sandbox,
     shipments,
-    stock,
-    stock_out,
     sync,
 )
 from . import serve as web
+from . import stock as stock_cli
+from . import stock_in as stock_in_cli
+from . import stock_out as stock_out_cli
 from .context import HubGroup
 
 # HubGroup: a known error of any command is one line and an exit code (cli/context.py); a bug keeps its
@@ -45,8 +46,9 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(cancellations.app, name="cancellations")
 app.add_typer(receivers.app, name="receivers")
 app.add_typer(deliveries.app, name="deliveries")
-app.add_typer(stock.app, name="stock")
-app.add_typer(stock_out.feeds_app, name="feeds")
+app.add_typer(stock_cli.app, name="stock")
+app.add_typer(stock_in_cli.warehouses_app, name="warehouses")
+app.add_typer(stock_out_cli.feeds_app, name="feeds")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

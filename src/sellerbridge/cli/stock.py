@@ -1,8 +1,15 @@
-"""``sellerbridge stock ...``: stock in and out (issue 11). The stock-in commands live here; stock out's
-(``why``, ``send-now``) are added by ``cli/stock_out.py``."""
+"""``sellerbridge stock ...`` (issue 11): stock in (``cli/stock_in.py``) and stock out (``cli/stock_out.py``).
+
+This module holds only the Typer app; each side registers its commands on it from its own module, imported
+at the bottom, so the two never edit the same lines.
+"""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="Stock: what the hub has, and what Amazon is told (D1-D9).")
+app = typer.Typer(no_args_is_help=True, help="Stock: counts, adjustments, CSV, commitments, the ledger, buffers, "
+                                             "settings; what Amazon was told and why.")
+
+from . import stock_in  # noqa: E402,F401  (registers set, adjust, import, ledger, commit, buffer, settings)
+from . import stock_out  # noqa: E402,F401  (registers why, send-now; and the feeds app)

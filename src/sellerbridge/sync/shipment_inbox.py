@@ -16,6 +16,12 @@ A place that cannot be read (the server down, the login refused) fails the run a
 when waiting can help, after the other inboxes were served; its files stay for the next run. A file the
 inbox refuses as a whole (larger than the inbox's limit) goes to ``failed/`` with the reason.
 
+Stock files (I5) come through the same inboxes: a file whose name starts with ``stock`` or whose header
+is a stock header (``domain/stock/csv_import.is_stock_file``) goes to the stock import
+(``RunPorts.stock_import``) instead of the shipment intake, counted and moved the same way (its rows are
+the ``accepted``, ``duplicates`` and ``refused``; a replayed file moves no stock: its refs are the file's
+hash and line numbers).
+
 Scheduled every minute per connection. A connection without an inbox records no run (an idle hub with
 hundreds of sellers must not write a run a minute for each: issue 9's cost rule).
 """
@@ -29,6 +35,7 @@ from ..domain.common.results import ItemResult, ItemStatus, Message, RunReport
 from ..domain.ports.deliveries import Inbox, ReceiverSpec
 from ..domain.ports.runs import FlowContext
 from ..domain.ports.shipments import ImportOutcome, LineError
+from ..domain.stock.csv_import import is_stock_file
 from .runs import Flow, RunContext, record_run
 
 COUNTS = ("files", "accepted", "refused", "held", "duplicates")
@@ -90,7 +97,11 @@ def read_inbox(run: RunContext, spec: ReceiverSpec, inbox: Inbox) -> None:
             run.tally.add("refused")
             run.tally.note(ItemResult(name, ItemStatus.ERROR, (Message(exc.code, exc.message),)))
             continue
-        outcome = intake.import_file(content, file_name=name, source="inbox")
+        stock = run.ports.stock_import
+        if stock is not None and is_stock_file(name, content):
+            outcome = stock.import_file(content, file_name=name, source="inbox")
+        else:
+            outcome = intake.import_file(content, file_name=name, source="inbox")
         inbox.done(name, ok=not outcome.errors, report=error_report(outcome.errors))
         count(run, name, outcome)
         run.checkpoint()

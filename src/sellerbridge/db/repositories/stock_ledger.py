@@ -23,7 +23,7 @@ from ..tables.catalog import holds, stock, warehouses
 from ..tables.orders import order_lines, orders
 from ..tables.shipments import stock_movements
 from ..tables.stock import stock_commitments
-from ._sql import upsert
+from ._sql import insert_rows, upsert
 from .stock_marks import mark_items_dirty
 
 DELTA_REASONS = ("receipt", "adjustment")
@@ -71,23 +71,37 @@ def record_count(session: Session, *, item_id: int, warehouse_id: int, on_hand: 
                  now: datetime) -> int:
     """The warehouse counted ``on_hand`` units (I5, absolute): the stock row is set, a ``count`` movement
     records the difference; returns it (0 for a replayed ref, and for a count equal to the figure held)."""
+    return apply_count(session, item_id=item_id, warehouse_id=warehouse_id, on_hand=on_hand, ref=ref, now=now) or 0
+
+
+def record_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int, reason: str, ref: str,
+                 now: datetime) -> int:
+    """A receipt (units in, ``delta`` >= 0) or an adjustment (either sign; on hand may go below 0, D2 then
+    sends 0); returns the delta applied, 0 for a replayed ref."""
+    return apply_delta(session, item_id=item_id, warehouse_id=warehouse_id, delta=delta, reason=reason, ref=ref,
+                       now=now) or 0
+
+
+def apply_count(session: Session, *, item_id: int, warehouse_id: int, on_hand: int, ref: str, now: datetime,
+                mark: bool = True) -> int | None:
+    """:func:`record_count`, telling a replay (None) from a count that changed nothing (0). ``mark=False``
+    only for a caller that marks the items itself in the same transaction (a file: once per chunk)."""
     if on_hand < 0:
         raise ValueError("a count cannot be negative")
     current = _on_hand(session, item_id, warehouse_id)
     delta = on_hand - (current or 0)
     if not _movement(session, item_id=item_id, warehouse_id=warehouse_id, delta=delta, reason=COUNT_REASON,
                      ref=ref, now=now):
-        return 0
+        return None
     _write_on_hand(session, item_id, warehouse_id, on_hand, now)
-    if delta:
+    if delta and mark:
         mark_items_dirty(session, [item_id], cause=COUNT_REASON, now=now)
     return delta
 
 
-def record_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int, reason: str, ref: str,
-                 now: datetime) -> int:
-    """A receipt (units in, ``delta`` > 0) or an adjustment (either sign; on hand may go below 0, D2 then
-    sends 0); returns the delta applied, 0 for a replayed ref."""
+def apply_delta(session: Session, *, item_id: int, warehouse_id: int, delta: int, reason: str, ref: str,
+                now: datetime, mark: bool = True) -> int | None:
+    """:func:`record_delta`, None for a replay (see :func:`apply_count` for ``mark``)."""
     if reason not in DELTA_REASONS:
         raise ValueError(f"reason must be one of {', '.join(DELTA_REASONS)}")
     if reason == "receipt" and delta < 0:
@@ -95,15 +109,77 @@ def record_delta(session: Session, *, item_id: int, warehouse_id: int, delta: in
     current = _on_hand(session, item_id, warehouse_id)
     if not _movement(session, item_id=item_id, warehouse_id=warehouse_id, delta=delta, reason=reason, ref=ref,
                      now=now):
-        return 0
+        return None
     if current is None:
         _write_on_hand(session, item_id, warehouse_id, delta, now)
     else:
         session.execute(update(stock).where(stock.c.item_id == item_id, stock.c.warehouse_id == warehouse_id)
                         .values(on_hand=stock.c.on_hand + delta, updated_at=now))
-    if delta:
+    if delta and mark:
         mark_items_dirty(session, [item_id], cause=reason, now=now)
     return delta
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One line of a file for :func:`apply_many`: a count (``reason`` "count", ``quantity`` absolute) or a
+    delta (receipt/adjustment, ``quantity`` signed)."""
+
+    item_id: int
+    warehouse_id: int
+    quantity: int
+    reason: str
+    ref: str
+
+
+class LedgerRace(RuntimeError):
+    """Another transaction wrote some of these refs meanwhile: roll back and apply the lines one by one."""
+
+
+def apply_many(session: Session, moves: list[Move], *, now: datetime) -> list[int | None]:
+    """:func:`apply_count` / :func:`apply_delta` for many lines in a few statements (a file's chunk): the
+    refs already applied found in one query, the rest's deltas computed in order (two lines of one place
+    follow each other), the movements inserted in one statement, the stock rows upserted in one. Returns each
+    line's delta (None: a replay). Marks nothing (the caller marks the chunk once). LedgerRace when a ref was
+    written meanwhile (the caller rolls back and goes line by line)."""
+    if not moves:
+        return []
+    m = stock_movements
+    seen = {(row.reason, row.ref) for row in session.execute(select(m.c.reason, m.c.ref).where(
+        m.c.ref.in_(sorted({mv.ref[:REF_MAX] for mv in moves}))))}
+    places = sorted({(mv.item_id, mv.warehouse_id) for mv in moves})
+    current_stmt = select(stock.c.item_id, stock.c.warehouse_id, stock.c.on_hand).where(
+        stock.c.item_id.in_(sorted({p[0] for p in places})))
+    if session.get_bind().dialect.name == "postgresql":
+        current_stmt = current_stmt.with_for_update()
+    on_hand = {(r.item_id, r.warehouse_id): r.on_hand for r in session.execute(current_stmt)}
+    deltas: list[int | None] = []
+    rows: list[dict] = []
+    touched: dict[tuple[int, int], int] = {}
+    for mv in moves:
+        key = (mv.reason, mv.ref[:REF_MAX])
+        if key in seen:
+            deltas.append(None)
+            continue
+        seen.add(key)
+        place = (mv.item_id, mv.warehouse_id)
+        before = on_hand.get(place, 0)
+        after = mv.quantity if mv.reason == COUNT_REASON else before + mv.quantity
+        on_hand[place] = touched[place] = after
+        deltas.append(after - before)
+        rows.append({"item_id": mv.item_id, "warehouse_id": mv.warehouse_id, "delta": after - before,
+                     "reason": mv.reason, "ref": mv.ref[:REF_MAX], "created_at": now})
+    if rows:
+        added = insert_rows(session, m, rows, returning=("id",), skip_conflicts_on=("reason", "ref"))
+        if len(added) != len(rows):
+            raise LedgerRace("some refs were applied by another transaction meanwhile")
+        stmt = upsert(session, stock)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["item_id", "warehouse_id"],
+            set_={"on_hand": stmt.excluded.on_hand, "updated_at": stmt.excluded.updated_at})
+        session.execute(stmt, [{"item_id": i, "warehouse_id": w, "on_hand": n, "updated_at": now}
+                               for (i, w), n in touched.items()])
+    return deltas
 
 
 def set_commitment(session: Session, *, item_id: int, source: str, quantity: int, now: datetime) -> bool:

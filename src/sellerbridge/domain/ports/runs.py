@@ -26,6 +26,7 @@ from .prices import ItemImportStore, PriceStore
 from .retention import RetentionStore
 from .shipments import ShipDeadlineStore, ShipmentIntake
 from .stock import StockPushStore
+from .stock_in import StockImport
 
 # The key of a failed run's state that keeps it open to be continued by the next run of its flow
 # (``Flow.resume_failed``): written by the recorder, read by the run log and by "run now".
@@ -141,6 +142,7 @@ class RunPorts:
     pii: PiiStore | None
     retention: RetentionStore | None = None  # hub-wide runs only (sync/retention.py)
     shipments: ShipmentIntake | None = None  # the connection's shipment intake (C1: the inbox flow)
+    stock_import: StockImport | None = None  # stock files of the connection's inboxes (I5: the inbox flow)
     deadlines: ShipDeadlineStore | None = None  # hub-wide runs only (sync/ship_deadlines.py)
     confirmations: ConfirmationStore | None = None  # packages on their way to Amazon (sync/shipment_confirm.py)
     cancellations: CancellationStore | None = None  # lines the warehouse cannot ship (sync/line_cancel.py)
