@@ -50,3 +50,31 @@ def test_h1_stuck_feed_flagged_urgent_by_patch_rest_sent_again(world, monkeypatc
         assert amazon_quantity(world, sku) == expected, sku
         row = push_row(world, sku)
         assert row.in_flight is None and row.sent_quantity == expected
+
+
+def test_h1_a_stuck_feeds_late_result_never_leaves_an_older_figure(world, monkeypatch):
+    """Amazon would not cancel the stuck feed; it runs later with the older figures: the newest goes again."""
+    sent = Sent().install(monkeypatch)
+    stocked = stock_up(world, on_hand=lambda n, code: 5, patch_max=2)
+    world.sandbox.fault(operation="createFeed", kind="feed_stuck", count=1, seller_id=world.seller_id)
+    push(world)
+    [stuck_id] = [r.amazon_feed_id for r in world.rows("SELECT amazon_feed_id FROM feed_submissions")]
+    sold_out = stocked.skus[0]
+    _count(world, stocked, sold_out, 0, "sold-out")
+    world.sandbox.fault(operation="cancelFeed", kind="status", status=400, count=1, seller_id=world.seller_id)
+    world.advance(STUCK_AFTER.total_seconds() + 60)
+    flagged = push(world)
+    assert flagged.counts["stuck"] == 1 and (sold_out, 0, "patch") in sent.records, flagged
+    world.advance(300)
+    push(world)  # the others' second feed is done
+    world.advance(10)
+    assert amazon_quantity(world, sold_out) == 0
+    r = world.sandbox.http.post(f"/_sandbox/sellers/{world.seller_id}/feeds/{stuck_id}/release", json={})
+    assert r.status_code == 200, r.text
+    world.advance(300)  # the stuck feed ran after all, with the older figure
+    assert amazon_quantity(world, sold_out) == 10
+    late = push(world)
+    assert late.counts["late"] >= 1, late
+    world.advance(10)
+    assert amazon_quantity(world, sold_out) == 0  # the newest figure, sent again
+    assert push_row(world, sold_out).sent_quantity == 0

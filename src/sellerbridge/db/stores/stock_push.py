@@ -106,7 +106,9 @@ class DbStockPushStore:
                                   sent_lead_time=row.sent_lead_time, ever_sent=row.sent_version > 0):
                     settled.append((row.id, row.version))
                     continue
-                urgent = is_urgent(figure.quantity, row.sent_quantity, figure.why.buffer_units)
+                # Amazon's figure unknown (never told, or a late answer may have put an older one back): a 0 is urgent
+                known = row.sent_quantity if row.sent_version > 0 else None
+                urgent = is_urgent(figure.quantity, known, figure.why.buffer_units)
                 if (urgent_only and not urgent) or len(claims) >= limit:
                     continue
                 claims.append(_claim(row, figure, urgent))
@@ -209,11 +211,11 @@ class DbStockPushStore:
         if not answer.taken:
             return False  # Amazon did not apply it: nothing older can have come back
         with self._store.uow() as session:
-            row = session.execute(select(t.c.id).where(repo._scope(self.seller_id, self.region),
-                                                       t.c.amazon_sku == claim.sku)).scalar()
-            if row is None:
-                return False
-            repo.mark_dirty(session, [row], cause="late_answer", now=now, unknown=True)
+            row = session.execute(select(t.c.id, t.c.sent_quantity, t.c.in_flight).where(
+                repo._scope(self.seller_id, self.region), t.c.amazon_sku == claim.sku)).first()
+            if row is None or (row.in_flight is None and row.sent_quantity == claim.quantity):
+                return False  # Amazon's figure is the one it was last told either way
+            repo.mark_dirty(session, [row.id], cause="late_answer", now=now, unknown=True)
         return True
 
     def release_stale(self, *, older_than: datetime, now: datetime) -> int:
