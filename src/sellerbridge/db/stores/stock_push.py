@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ...domain.ports.listings import ListingAnswer, ListingOutcome
 from ...domain.ports.stock import Claim, Claimed, Ensured, OpenFeed, Recorded, ToVerify
@@ -222,6 +222,8 @@ class DbStockPushStore:
         with self._store.uow() as session:
             return session.execute(update(t).where(
                 repo._scope(self.seller_id, self.region), t.c.in_flight.is_not(None),
+                # a claim in a submitted feed is the watchdog's (its late result is still read), not released here
+                or_(t.c.in_flight == "patch", t.c.feed_submission_id.is_(None)),
                 t.c.in_flight_at < older_than).values(**repo.clear_claim(), sent_version=0, updated_at=now)
             ).rowcount or 0
 

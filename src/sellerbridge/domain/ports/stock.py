@@ -114,7 +114,8 @@ class StockPushStore(Protocol):
         the SKU is marked dirty so the newest goes again. True when marked."""
 
     def release_stale(self, *, older_than: datetime, now: datetime) -> int:
-        """Claims with no answer since ``older_than`` (a crash between the call and the record) go back."""
+        """Claims with no answer since ``older_than`` (a crash between the call and the record) go back, sent
+        again; a claim in a submitted feed is the watchdog's, never released here."""
 
     def refresh(self, *, now: datetime) -> int:
         """The full refresh (D5): recompute every SKU, mark dirty only those Amazon does not have."""
