@@ -135,3 +135,6 @@ def test_d5_unified_account_pushes_each_sku_once(make_world, monkeypatch):
     assert len(skus) == len(set(skus)) and set(stocked.skus) <= set(skus)
     rows = world.rows("SELECT seller_id, region, amazon_sku FROM quantity_pushes")
     assert len(rows) == len({r.amazon_sku for r in rows})  # one push state per SKU and region
+    world.advance(10)
+    for sku in stocked.skus:  # Amazon shares the merchant quantity across the region's marketplaces
+        assert amazon_quantity(world, sku, world.creds.marketplace_ids[1]) == 20 == amazon_quantity(world, sku)
