@@ -39,16 +39,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sellerbridge.amazon.listings.feed import build_listings_feed, split_documents
-from sellerbridge.db.repositories.stock_facts import stock_facts, stock_policy
 from sqlalchemy import insert, text, update
 from tests.support.sandbox import Sandbox, live_server
 
 from bench.orders_steady import BenchStopped, VirtualClock, _worker
 from bench.warehouse import _calls, _driver_until
+from sellerbridge.amazon.listings.feed import build_listings_feed, split_documents
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
 from sellerbridge.db.repositories import connections, stock_ledger
+from sellerbridge.db.repositories.stock_facts import stock_facts, stock_policy
 from sellerbridge.db.tables import channel_listings, items, stock, stock_settings, warehouses
 from sellerbridge.domain.ports.listings import ListingUpdate
 from sellerbridge.domain.stock.availability import available_to_sell

@@ -47,6 +47,7 @@ from .db.stores.runs import DbRunLog
 from .db.stores.ship_deadlines import DbShipDeadlines
 from .db.stores.shipment_intake import DbShipmentIntake
 from .db.stores.stock_import import DbStockImport
+from .db.stores.stock_push import DbStockPushStore
 from .domain.common.clock import Clock, ScaledClock, SystemClock
 from .domain.common.errors import ConfigError
 from .domain.ports.deliveries import ReceiverKind, Transport
@@ -244,7 +245,9 @@ class HubFlowContext:
             receivers=DbReceivers(hub.store, connection_id, hub.now),
             prices=DbPriceStore(hub.store, connection_id, record.marketplace_id, hub.now),
             item_import=DbItemImportStore(hub.store, connection_id, hub.now),
-            deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports())
+            deliveries=DbDeliveryStore(hub.store, connection_id, hub.now), transports=hub.transports(),
+            stock_push=DbStockPushStore(hub.store, connection_id, seller_id=record.seller_id, region=str(record.region),
+                                        marketplace_id=record.marketplace_id, now=hub.now))
 
 
     def shipment_intake(self, connection_id: int) -> DbShipmentIntake:

@@ -51,6 +51,7 @@ from .routers import (
     receivers,
     runs,
     shipments,
+    stock_push,
 )
 from .routers import stock as stock_routes
 
@@ -81,7 +82,7 @@ def create_api(hub: Hub, *, queue: Huey | None = None, seller_central_url: str |
     app.add_middleware(CatchAll)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # the outermost: before anything reads the body
     for module in (connections, authorizations, runs, orders, shipments, cancellations, errors, keys, jobs, intake,
-                   public, health, receivers, deliveries):
+                   public, health, receivers, deliveries, stock_push):
         app.include_router(module.router, responses=schemas.errors(*schemas.COMMON))  # any route can answer them
     app.include_router(stock_routes.router, responses=schemas.errors(*schemas.COMMON))  # issue 11: stock in
     app.include_router(prices.router, responses=schemas.errors(*schemas.COMMON))  # issue 11: prices, items

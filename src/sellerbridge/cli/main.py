@@ -26,6 +26,7 @@ from . import (
 from . import serve as web
 from . import stock as stock_cli
 from . import stock_in as stock_in_cli
+from . import stock_out as stock_out_cli
 from .context import HubGroup
 
 # HubGroup: a known error of any command is one line and an exit code (cli/context.py); a bug keeps its
@@ -51,6 +52,7 @@ app.add_typer(stock_cli.app, name="stock")
 app.add_typer(stock_in_cli.warehouses_app, name="warehouses")
 app.add_typer(prices.app, name="prices")  # issue 11 (E1, E3)
 app.add_typer(items.app, name="items")  # issue 11 (I5)
+app.add_typer(stock_out_cli.feeds_app, name="feeds")
 app.command("run")(runtime.run)
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

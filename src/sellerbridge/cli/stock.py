@@ -11,4 +11,5 @@ import typer
 app = typer.Typer(no_args_is_help=True, help="Stock: counts, adjustments, CSV, commitments, the ledger, buffers, "
                                              "settings; what Amazon was told and why.")
 
-from . import stock_in  # noqa: E402,F401  (registers set, adjust, import, ledger, commit, buffer, settings)
+# stock_in registers set, adjust, import, ledger, commit, buffer, settings; stock_out registers why, send-now
+from . import stock_in, stock_out  # noqa: E402,F401

@@ -27,13 +27,13 @@ from ..sync import (
     ship_deadlines,
     shipment_confirm,
     shipment_inbox,
+    stock_push,
 )
 from ..sync.runs import Flow
 
 MODULES: tuple[ModuleType, ...] = (orders, orders_fetch, orders_backstop, orders_backlog, pii_purge, retention,
                                    ship_deadlines, shipment_confirm, line_cancel, shipment_inbox,
-                                   deliveries)
-MODULES += (price_push, items_import)  # issue 11: prices (E1, E3), items from Amazon (I5)
+                                   deliveries, stock_push, price_push, items_import)
 
 
 @dataclass(frozen=True, slots=True)

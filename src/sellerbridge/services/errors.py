@@ -21,11 +21,13 @@ from ..db.stores.cancellations import ERROR_KIND as CANCEL_ERROR_KIND
 from ..db.stores.confirmations import ERROR_KIND as SHIPMENT_ERROR_KIND
 from ..db.stores.deliveries import ERROR_KIND as DELIVERY_ERROR_KIND
 from ..db.stores.orders import ERROR_KIND as ORDER_ERROR_KIND
+from ..db.stores.stock_push import ERROR_KIND as STOCK_ERROR_KIND
 from ..domain.common.errors import ConfigError
 from . import confirmations as confirmation_service
 from . import connections as connection_service
 from . import deliveries as delivery_service
 from . import pii as pii_gate
+from . import stock_push as stock_push_service
 from .intake import queue_fetch
 from .orders import jsonable
 
@@ -83,7 +85,7 @@ def reprocess_flow(record: ErrorRecord) -> str:
     """The flow whose run serves a reprocessed error: ``orders_fetch`` for an order, ``shipment_confirm`` for
     a package, ``line_cancel`` for a cancelled line, ``deliveries`` for an undelivered message (issue 10)."""
     flows = {SHIPMENT_ERROR_KIND: "shipment_confirm", CANCEL_ERROR_KIND: "line_cancel",
-             DELIVERY_ERROR_KIND: "deliveries"}
+             DELIVERY_ERROR_KIND: "deliveries", STOCK_ERROR_KIND: "stock_push"}
     return flows.get(record.kind, "orders_fetch")
 
 
@@ -95,6 +97,9 @@ def reprocess(hub: Hub, error_id: int) -> ErrorRecord:
     record = get_error(hub, error_id)
     if record.kind == DELIVERY_ERROR_KIND:
         delivery_service.redeliver_message(hub, record.connection_id, record.key)
+        return record
+    if record.kind == STOCK_ERROR_KIND:  # a SKU Amazon refused (D8): marked, sent again by stock_push
+        stock_push_service.retry_from_error(hub, record.connection_id, record.key)
         return record
     if record.kind in (SHIPMENT_ERROR_KIND, CANCEL_ERROR_KIND):
         confirmation_service.retry_from_error(hub, record.connection_id, record.kind, record.key)
