@@ -38,11 +38,12 @@ def test_g3_i2_a_viewer_lists_every_job_and_a_connections_jobs(bare_api, world: 
     # the hub-wide purge is nobody's connection
     # no inbox receiver: no shipment_inbox job (it would read nothing every minute)
     assert set(jobs) == {"orders", "orders_fetch", "orders_backstop", BACKLOG_FLOW, "shipment_confirm", "line_cancel",
-                         "deliveries", "price_push", "items_import"}  # issue 11: prices (E1, E3), items (I5)
+                         "deliveries", "price_push", "items_import", "stock_push"}  # issue 11 (D, E, I5)
     assert jobs["shipment_confirm"]["every_seconds"] == 600  # the safety net of a flow the intake asks for (C2)
     assert jobs["orders"]["every_seconds"] == 120 and jobs["orders"]["state"] == "waiting"  # B1 backstop
     assert jobs[BACKLOG_FLOW]["every_seconds"] is None and jobs[BACKLOG_FLOW]["next_run_at"] is None  # manual
     assert jobs["price_push"]["every_seconds"] == 900 and jobs["items_import"]["every_seconds"] is None
+    assert jobs["stock_push"]["every_seconds"] == 900  # asked at once by every stock change: a safety net
     by_id = api.get("/api/jobs", params={"connection": str(c)}, headers=h(api, "viewer")).json()
     assert [j["key"] for j in by_id] == [j["key"] for j in mine.json()]
 

@@ -43,7 +43,7 @@ LISTINGS_FEED = LifecycleRule(first_check=timedelta(seconds=90), check_every=tim
 FEED_BATCH = 10_000  # messages per feed: a price message is ~300 bytes, well under Amazon's 10 MiB
 PURPOSE = "price_push"
 
-FLOW = Flow("price_push", every=timedelta(minutes=15), counts=COUNTS, resumes=True,
+FLOW = Flow("price_push", every=timedelta(minutes=15), counts=COUNTS, resumes=True, needs="account_listings",
             about="changed prices to Amazon per marketplace: patchListingsItem when few, a JSON_LISTINGS_FEED when "
                   "many; changes over the guard's percent held for approval (E1, E3)")
 

@@ -2,7 +2,7 @@
 H1-H3).
 
 Asked for at once by every stock change (``stock_marks.mark_items_dirty`` makes the owner's job due); the
-five-minute schedule is the safety net. One run per connection; only the owner connection of its seller
+fifteen-minute schedule is the safety net. One run per connection; only the owner connection of its seller
 account and region pushes (a unified account's quantity is one per region): any other's run ends at once
 (counted ``not_owner``). One run, each step its own short transactions, never one held across a call:
 
@@ -56,11 +56,14 @@ LISTINGS_FEED = LifecycleRule(first_check=timedelta(seconds=60), check_every=tim
 VERIFY_AFTER = timedelta(minutes=2)  # Amazon shows an accepted change a little later: read back after this
 LATE_WATCH = timedelta(hours=24)  # a stuck feed's late result is looked for this long
 LATE_EVERY = timedelta(minutes=1)
-# Messages per listings feed: Amazon's limits are 25,000 messages and 10 MiB; a quantity message is at most a
-# few hundred bytes (a 64-character SKU), so 10,000 keep well under both.
-FEED_BATCH = 10_000
+# Messages per listings feed: Amazon's limits are 25,000 messages and 10 MiB. A quantity message is 260 bytes
+# for a usual SKU and 500 for the worst the hub stores (64 four-byte characters): 20,000 of those are 9.5 MiB.
+# So 100,000 SKUs are 5 feeds, which is Amazon's window of 5 submissions per 5 minutes: one window, not two.
+FEED_BATCH = 20_000
 
-FLOW = Flow("stock_push", every=timedelta(minutes=5), counts=COUNTS, resumes=True,
+# Asked at once by every stock change; the schedule is the safety net and the clock of the hourly full refresh
+# and the read-back. Only accounts with listings get the job (its idle cost elsewhere is nothing).
+FLOW = Flow("stock_push", every=timedelta(minutes=15), counts=COUNTS, resumes=True, needs="account_listings",
             about="available-to-sell to Amazon, changed-only: a patch per SKU when few, listings feeds when many; "
                   "watchdog, full refresh and read-back (D1-D9, G2)")
 
