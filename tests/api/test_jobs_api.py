@@ -37,7 +37,7 @@ def test_g3_i2_a_viewer_lists_every_job_and_a_connections_jobs(bare_api, world: 
     jobs = {job["flow"]: job for job in mine.json()}
     # the hub-wide purge is nobody's connection
     assert set(jobs) == {"orders", "orders_fetch", "orders_backstop", BACKLOG_FLOW, "shipment_confirm", "line_cancel",
-                         "shipment_inbox", "deliveries"}
+                         "shipment_inbox", "deliveries", "stock_push"}
     assert jobs["shipment_confirm"]["every_seconds"] == 600  # the safety net of a flow the intake asks for (C2)
     assert jobs["orders"]["every_seconds"] == 120 and jobs["orders"]["state"] == "waiting"  # B1 backstop
     assert jobs[BACKLOG_FLOW]["every_seconds"] is None and jobs[BACKLOG_FLOW]["next_run_at"] is None  # manual
