@@ -133,8 +133,23 @@ def test_d5_unified_account_pushes_each_sku_once(make_world, monkeypatch):
     push(world)
     skus = [sku for sku, _, _ in sent.records]
     assert len(skus) == len(set(skus)) and set(stocked.skus) <= set(skus)
+    assert set(sent.marketplaces) == {world.creds.marketplace_ids[0]}  # the owner's marketplace when listed there
     rows = world.rows("SELECT seller_id, region, amazon_sku FROM quantity_pushes")
     assert len(rows) == len({r.amazon_sku for r in rows})  # one push state per SKU and region
+    # a SKU listed only in the other marketplace of the region is told there (one quantity per region)
+    only_ca = stocked.skus[0]
+    with world.hub.store.uow() as session:
+        session.execute(update(channel_listings).where(channel_listings.c.connection_id == world.connection_id,
+                                                       channel_listings.c.amazon_sku == only_ca)
+                        .values(item_id=None))
+        stock_ledger.record_delta(session, item_id=stocked.items[only_ca], warehouse_id=stocked.warehouses["WH1"],
+                                  delta=-5, reason="adjustment", ref="ca-only", now=world.hub.now())
+    before = len(sent.records)
+    push(world)
+    assert sent.records[before:] == [(only_ca, 15, "patch")]
+    assert sent.marketplaces[before:] == [world.creds.marketplace_ids[1]]
+    assert push_row(world, only_ca).amazon_status == "accepted"
     world.advance(10)
-    for sku in stocked.skus:  # Amazon shares the merchant quantity across the region's marketplaces
+    assert amazon_quantity(world, only_ca, world.creds.marketplace_ids[1]) == 15
+    for sku in stocked.skus[1:]:  # Amazon shares the merchant quantity across the region's marketplaces
         assert amazon_quantity(world, sku, world.creds.marketplace_ids[1]) == 20 == amazon_quantity(world, sku)

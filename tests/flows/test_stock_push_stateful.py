@@ -32,7 +32,7 @@ from tests.support.stock_push import Sent, amazon_quantity, push
 pytestmark = pytest.mark.xdist_group("stock_push")
 
 WAREHOUSES = ("WH1", "WH2")
-EXAMPLES = {"sqlite": (15, 25), "pg": (8, 20)}  # examples x steps per database: bounded, it runs in `make test`
+EXAMPLES = {"sqlite": (40, 25), "pg": (15, 20)}  # examples x steps per database: bounded, it runs in `make test`
 QUIET_ROUNDS = 12  # pushes (400 s apart) to reach quiet: the watchdog needs 15 min, the feed window 5
 
 

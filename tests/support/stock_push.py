@@ -95,6 +95,7 @@ class Sent:
     listings builders; nothing is changed); ``check`` is called with each (SKU, quantity, path)."""
 
     records: list[tuple[str, int, str]] = field(default_factory=list)
+    marketplaces: list[str] = field(default_factory=list)  # of each record
     check: Callable[[str, int, str], None] | None = None
 
     def install(self, monkeypatch: Any) -> Sent:
@@ -117,6 +118,7 @@ class Sent:
         if update.quantity is None:
             return
         self.records.append((update.sku, update.quantity, path))
+        self.marketplaces.append(update.marketplace_id)
         if self.check is not None:
             self.check(update.sku, update.quantity, path)
 

@@ -25,6 +25,7 @@ Returns when to continue while feeds are out (never sleeps).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..domain.common.errors import UpstreamError
@@ -125,7 +126,13 @@ def _push_dirty(run: RunContext, store: StockPushStore) -> list[datetime]:
         run.tally.add("unchanged", claimed.unchanged)
         if not claimed.claims:
             return [_first_look(run)] if store.open_feeds() else []
-        _submit(run, store, claimed.claims)
+        # one marketplace per feed (Amazon's rule): SKUs listed only elsewhere in the region wait for a slot
+        marketplace = claimed.claims[0].marketplace_id or store.marketplace_id
+        here = [c for c in claimed.claims if (c.marketplace_id or store.marketplace_id) == marketplace]
+        if len(here) < len(claimed.claims):
+            skus = {c.sku for c in here}
+            store.release([c for c in claimed.claims if c.sku not in skus], now=run.now())
+        _submit(run, store, here, marketplace)
     if store.dirty_count():
         run.tally.add("waiting")
         reopens = feed_window(store.feed_times(run.now() - timedelta(seconds=FEED_WINDOW_SECONDS)), run.now())
@@ -139,10 +146,10 @@ def _first_look(run: RunContext) -> datetime:
 
 def _patch(run: RunContext, store: StockPushStore, claims: list[Claim]) -> None:
     """``patchListingsItem`` per SKU; a call failed as a whole gives the claims not yet answered back."""
-    marketplace = store.marketplace_id
     for index, claim in enumerate(claims):
         try:
-            answer = run.amazon.patch_listing(ListingUpdate(claim.sku, marketplace, quantity=claim.quantity,
+            answer = run.amazon.patch_listing(ListingUpdate(claim.sku, claim.marketplace_id or store.marketplace_id,
+                                                            quantity=claim.quantity,
                                                             lead_time_days=claim.lead_time_days))
         except UpstreamError:
             store.release(claims[index:], now=run.now())
@@ -153,11 +160,9 @@ def _patch(run: RunContext, store: StockPushStore, claims: list[Claim]) -> None:
         run.checkpoint()
 
 
-def _submit(run: RunContext, store: StockPushStore, claims: list[Claim]) -> None:
+def _submit(run: RunContext, store: StockPushStore, claims: list[Claim], marketplace: str) -> None:
     """One ``JSON_LISTINGS_FEED`` for the claims (message ids 1..n), its request row, the claims' feed."""
-    numbered = [Claim(c.sku, c.item_id, c.version, c.quantity, c.lead_time_days, c.urgent, c.cause, c.why, i)
-                for i, c in enumerate(claims, start=1)]
-    marketplace = store.marketplace_id
+    numbered = [replace(c, message_id=i) for i, c in enumerate(claims, start=1)]
     updates = [ListingUpdate(c.sku, marketplace, quantity=c.quantity, lead_time_days=c.lead_time_days,
                              message_id=c.message_id) for c in numbered]
     try:

@@ -69,6 +69,26 @@ def region_listings(session: Session, seller_id: str, region: str) -> dict[str, 
     return out
 
 
+def marketplaces(session: Session, seller_id: str, region: str, skus: Sequence[str],
+                 prefer: str) -> dict[str, str]:
+    """SKU -> the marketplace to tell it in: ``prefer`` (the owner's) when listed there, else the one of the
+    lowest-numbered connection listing it (a unified account's quantity is one per region)."""
+    out: dict[str, str] = {}
+    wanted = sorted(set(skus))
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(channel_listings.c.amazon_sku, connections.c.marketplace_id)
+            .join(connections, connections.c.id == channel_listings.c.connection_id)
+            .where(connections.c.seller_id == seller_id, connections.c.region == region,
+                   channel_listings.c.item_id.is_not(None),
+                   channel_listings.c.amazon_sku.in_(wanted[start:start + 500]))
+            .order_by(connections.c.id))
+        for sku, marketplace in rows:
+            if marketplace == prefer or sku not in out:
+                out[sku] = marketplace
+    return out
+
+
 def existing(session: Session, seller_id: str, region: str) -> dict[str, tuple[int, int, str | None]]:
     """SKU -> (row id, item id, amazon_status)."""
     return {sku: (rid, item, status) for rid, sku, item, status in session.execute(

@@ -11,6 +11,7 @@ read-back that differs (``stock_mismatch``) go there too.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +117,9 @@ class DbStockPushStore:
                                 "lt": figure.lead_time_days})
             repo.settle(session, settled, now=now)
             repo.claim(session, claimed, channel=channel, now=now)
+            where = repo.marketplaces(session, self.seller_id, self.region, [c.sku for c in claims],
+                                      self.marketplace_id)
+        claims = [replace(c, marketplace_id=where.get(c.sku, self.marketplace_id)) for c in claims]
         return Claimed(claims, unchanged=len(settled))
 
     def set_feed(self, claims: Sequence[Claim], feed_request_id: int) -> None:

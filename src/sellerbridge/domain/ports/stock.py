@@ -34,6 +34,7 @@ class Claim:
     cause: str | None
     why: Mapping[str, Any] = field(default_factory=dict, compare=False)
     message_id: int = 0  # inside its feed
+    marketplace_id: str = ""  # where it is told: the owner's marketplace, else one of the region where it is listed
 
 
 @dataclass(frozen=True, slots=True)
