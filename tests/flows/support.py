@@ -21,6 +21,7 @@ from sellerbridge.bootstrap import Hub, build_hub
 from sellerbridge.db.repositories import catalog, connections, shipping, sync_runs
 from sellerbridge.domain.orders.model import ServiceLevel
 from sellerbridge.settings import Settings
+from tests.support.fleet import channel_of
 from tests.support.sandbox import Sandbox, SellerCreds
 
 SELECTED = ("Unshipped", "PartiallyShipped")  # the default statuses (B2), in the sandbox's words
@@ -211,7 +212,7 @@ def seed_hub(hub: Hub, sandbox: Sandbox, base_url: str, creds: SellerCreds, *, u
             seen.add(sku)
             item = catalog.add_item(session, sku=f"INT-{sku}", description=f"Internal {listing['title']}"[:200])
             catalog.set_listing(session, connection_id=record.id, amazon_sku=sku, asin=listing["asin"],
-                                item_id=item.id)
+                                item_id=item.id, fulfillment_channel=channel_of(listing))
         ground = shipping.add_ship_method(session, code="UPS-GND", carrier="UPS", name="UPS Ground")
         fast = shipping.add_ship_method(session, code="UPS-NDA", carrier="UPS", name="UPS Next Day Air")
         for level in ServiceLevel:

@@ -78,12 +78,18 @@ def seed_connections(hub: Hub, http: httpx.Client, base_url: str, sellers: list[
                 lwa_token_url=f"{base_url}/auth/o2/token", authorized_at=now,
                 authorization_expires_at=now + timedelta(days=365), settings={"pii_grant": True}, now=now)
             for sku in dict.fromkeys(listing["sku"] for listing in listings):
-                asin = next(listing["asin"] for listing in listings if listing["sku"] == sku)
+                listing = next(x for x in listings if x["sku"] == sku)
                 # items are hub-wide, listings per connection: one item per connection and SKU
                 item = catalog.add_item(session, sku=f"INT-{n}-{sku}"[:64], description=f"Internal {sku}")
-                catalog.set_listing(session, connection_id=record.id, amazon_sku=sku, asin=asin, item_id=item.id)
+                catalog.set_listing(session, connection_id=record.id, amazon_sku=sku, asin=listing["asin"],
+                                    item_id=item.id, fulfillment_channel=channel_of(listing))
         seeded.append(FleetSeller(seller.seller_id, creds, record.id))
     return seeded
+
+
+def channel_of(listing: dict[str, Any]) -> str:
+    """The hub's word for a sandbox listing's fulfillment channel ("DEFAULT": the merchant ships it)."""
+    return "MFN" if listing.get("fulfillment_channel", "DEFAULT") == "DEFAULT" else "AFN"
 
 
 def _rows(engine: Engine, sql: str, **params: Any) -> list[Any]:

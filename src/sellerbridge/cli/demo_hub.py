@@ -39,6 +39,7 @@ from ..jobs.worker import Worker
 from ..sandbox.backend import Backend
 from ..services import api_keys, mappings, notifications, overview
 from ..services import connections as connection_service
+from ..services import stock as stock_service
 from ..settings import Settings
 from ..sync import orders as orders_flow
 from .sandbox_queue import route_sandbox_queue
@@ -133,8 +134,18 @@ class DemoHub:
                                                description=f"Internal {listing.get('title') or sku}"[:200]).id
         for connection_id in self.connections.values():
             for sku, item_id in items.items():
-                asin = next((x.get("asin") for x in listings if x["sku"] == sku), None)
-                mappings.map_sku(self.hub, connection_id, sku, item=item_id, asin=asin)
+                listing = next(x for x in listings if x["sku"] == sku)
+                channel = "MFN" if listing.get("fulfillment_channel", "DEFAULT") == "DEFAULT" else "AFN"
+                mappings.map_sku(self.hub, connection_id, sku, item=item_id, asin=listing.get("asin"),
+                                 fulfillment_channel=channel)
+        # The warehouse holds what Amazon shows for the merchant-fulfilled SKUs: from here on the hub tells
+        # Amazon available-to-sell within seconds of every order, cancellation and shipment (D2, D5).
+        stock_service.add_warehouse(self.hub, "MAIN", "Main warehouse")
+        for listing in listings:
+            if listing.get("fulfillment_channel", "DEFAULT") == "DEFAULT" and listing["sku"] in items:
+                stock_service.set_count(self.hub, f"INT-{listing['sku']}", "MAIN", int(listing.get("quantity") or 0),
+                                        ref=f"demo-seed:{listing['sku']}")
+                items.pop(listing["sku"])  # once per SKU, whatever the marketplaces
         ground = mappings.add_ship_method(self.hub, code="UPS-GND", carrier="UPS", name="UPS Ground")
         fast = mappings.add_ship_method(self.hub, code="UPS-NDA", carrier="UPS", name="UPS Next Day Air")
         for level in ServiceLevel:  # B7: every service level maps, so every order does

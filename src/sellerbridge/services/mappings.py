@@ -48,9 +48,10 @@ def add_item(hub: Hub, *, sku: str, description: str | None = None) -> Item:
 
 
 def map_sku(hub: Hub, connection: int | str, amazon_sku: str, *, item: int | str | None,
-            asin: str | None = None) -> Listing:
+            asin: str | None = None, fulfillment_channel: str | None = None) -> Listing:
     """B6: map the connection's Amazon SKU to ``item`` (its id or internal SKU; None unmaps it), keeping
-    ``asin``; mapping again replaces the previous item. ``NotFound`` when there is no such item."""
+    ``asin``; mapping again replaces the previous item. ``NotFound`` when there is no such item.
+    ``fulfillment_channel`` "AFN" says Amazon fulfils the listing: its stock is never pushed (D1)."""
     connection_id = connection_service.get_connection(hub, connection).id
     amazon_sku = _required(amazon_sku, "an Amazon SKU")
     with hub.store.uow() as session:
@@ -61,7 +62,7 @@ def map_sku(hub: Hub, connection: int | str, amazon_sku: str, *, item: int | str
                 raise NotFound("item", item)
             item_id = found.id
         return catalog.set_listing(session, connection_id=connection_id, amazon_sku=amazon_sku, asin=asin,
-                                   item_id=item_id, now=hub.now())
+                                   item_id=item_id, now=hub.now(), fulfillment_channel=fulfillment_channel)
 
 
 def add_ship_method(hub: Hub, *, code: str, carrier: str, name: str) -> ShipMethod:

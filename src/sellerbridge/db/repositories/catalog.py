@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DuplicateName
-from ..tables.catalog import channel_listings, items, stock, warehouses  # tables.stock is also a module name
+from ..tables.catalog import channel_listings, items, stock, warehouses
 from ..types import utcnow
 from ._sql import in_values, upsert
 from .stock_marks import mark_items_dirty
@@ -103,15 +103,23 @@ def set_listing(
     asin: str | None = None,
     item_id: int | None = None,
     now: datetime | None = None,
+    fulfillment_channel: str | None = None,
 ) -> ListingRecord:
-    """Create or change the mapping of a connection's Amazon SKU (B6); idempotent by (connection, SKU)."""
+    """Create or change the mapping of a connection's Amazon SKU (B6); idempotent by (connection, SKU).
+    ``fulfillment_channel`` ("MFN" or "AFN": Amazon fulfils it, D1) is kept as it is when not given."""
     now = now or utcnow()
-    stmt = upsert(session, channel_listings).values(
-        connection_id=connection_id, amazon_sku=amazon_sku, asin=asin, item_id=item_id, created_at=now, updated_at=now
-    )
+    values: dict = dict(connection_id=connection_id, amazon_sku=amazon_sku, asin=asin, item_id=item_id,
+                        created_at=now, updated_at=now)
+    if fulfillment_channel is not None:
+        if fulfillment_channel not in ("MFN", "AFN"):
+            raise ValueError("fulfillment_channel is MFN or AFN")
+        values["fulfillment_channel"] = fulfillment_channel
+    stmt = upsert(session, channel_listings).values(**values)
+    changed = {"asin": stmt.excluded.asin, "item_id": stmt.excluded.item_id, "updated_at": stmt.excluded.updated_at}
+    if fulfillment_channel is not None:
+        changed["fulfillment_channel"] = stmt.excluded.fulfillment_channel
     stmt = stmt.on_conflict_do_update(
-        index_elements=["connection_id", "amazon_sku"],
-        set_={"asin": stmt.excluded.asin, "item_id": stmt.excluded.item_id, "updated_at": stmt.excluded.updated_at},
+        index_elements=["connection_id", "amazon_sku"], set_=changed,
     ).returning(channel_listings.c.id)
     listing_id = session.execute(stmt).scalar_one()
     return ListingRecord(listing_id, connection_id, amazon_sku, asin, item_id)
