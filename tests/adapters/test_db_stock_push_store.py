@@ -87,3 +87,29 @@ def test_d8_invalid_goes_to_the_error_log_and_unknown_is_a_warning(db_store: Sto
     unknown = ListingAnswer(ListingOutcome.UNKNOWN_SKU, code="4000003", message="no such SKU")
     assert store.answered(claim, unknown, channel="patch", feed_request_id=None, now=T1).status == "warning"
     assert store.dirty_count() == 0
+
+
+def test_d5_ensure_reads_the_listings_only_when_they_changed(db_store: Store, monkeypatch):
+    """Most runs are asked by a stock change, with the listings as they were: one aggregate says so, and the
+    listings are not read row by row; a new listing (or a refusal) is seen at the next run."""
+    from sellerbridge.db.repositories import catalog
+    from sellerbridge.db.repositories import quantity_pushes as repo
+
+    w, store = _store(db_store)
+    store.ensure(now=T1)
+    real = repo.region_listings
+
+    def unchanged_so_not_read(*args, **kwargs):
+        raise AssertionError("the listings were read although nothing changed")
+
+    monkeypatch.setattr(repo, "region_listings", unchanged_so_not_read)
+    assert store.ensure(now=T1).added == 0
+    monkeypatch.setattr(repo, "region_listings", real)
+    with db_store.uow() as s:
+        other = catalog.add_item(s, sku="INT-OTHER", description="another")
+        catalog.set_listing(s, connection_id=w.connection_id, amazon_sku="OTHER-SKU", item_id=other.id, now=T1)
+    assert store.ensure(now=T1).added == 1
+    with db_store.uow() as s:  # Amazon fulfils it from now on: refused, never pushed (D1)
+        catalog.set_listing(s, connection_id=w.connection_id, amazon_sku="OTHER-SKU", item_id=other.id, now=T1,
+                            fulfillment_channel="AFN")
+    assert store.ensure(now=T1).refused == 1

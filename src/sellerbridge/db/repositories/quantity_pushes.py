@@ -69,6 +69,22 @@ def region_listings(session: Session, seller_id: str, region: str) -> dict[str, 
     return out
 
 
+def listings_fingerprint(session: Session, seller_id: str, region: str) -> tuple[Any, ...]:
+    """What changes whenever a listing of the account's connections is added, remapped, refused or removed,
+    or the push rows are: counts, the newest change, sums of ids and items (two aggregates, no rows read)."""
+    cl = channel_listings
+    listed = session.execute(
+        select(func.count(), func.max(cl.c.updated_at), func.coalesce(func.sum(cl.c.id), 0),
+               func.coalesce(func.sum(cl.c.item_id), 0),
+               func.coalesce(func.sum(case((cl.c.fulfillment_channel == "AFN", 1), else_=0)), 0),
+               func.coalesce(func.sum(case((cl.c.mapped_by == "asin", 1), else_=0)), 0))
+        .select_from(cl).join(connections, connections.c.id == cl.c.connection_id)
+        .where(connections.c.seller_id == seller_id, connections.c.region == region)).one()
+    rows = session.execute(select(func.count(), func.coalesce(func.sum(t.c.item_id), 0))
+                           .where(t.c.seller_id == seller_id, t.c.region == region)).one()
+    return (*listed, *rows)
+
+
 def marketplaces(session: Session, seller_id: str, region: str, skus: Sequence[str],
                  prefer: str) -> dict[str, str]:
     """SKU -> the marketplace to tell it in: ``prefer`` (the owner's) when listed there, else the one of the
