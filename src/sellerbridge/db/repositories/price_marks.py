@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..tables import jobs, price_pushes
+from ..tables import price_pushes
+from .jobs import job_key, request_runs
 
 PRICE_PUSH_FLOW = "price_push"
 CHUNK = 500  # ids per statement: well under every database's bound-parameter limit
@@ -52,7 +53,4 @@ def mark_prices_dirty(session: Session, *, connection_id: int | None = None, ite
 
 def ask_price_push(session: Session, connection_ids: Iterable[int], *, now: datetime) -> None:
     """Make these connections' ``price_push`` jobs due now (the scheduler queues them at its next tick)."""
-    keys = [f"{PRICE_PUSH_FLOW}:{cid}" for cid in sorted(set(connection_ids))]
-    if keys:
-        session.execute(update(jobs).where(jobs.c.key.in_(keys))
-                        .values(requested_at=now, next_run_at=now, updated_at=now, requests=jobs.c.requests + 1))
+    request_runs(session, [job_key(PRICE_PUSH_FLOW, cid) for cid in connection_ids], now=now)

@@ -18,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..tables import connections, jobs, quantity_pushes
+from ..tables import connections, quantity_pushes
+from .jobs import job_key, request_runs
 
 STOCK_PUSH_FLOW = "stock_push"
 CHUNK = 500  # item ids per statement: well under every database's bound-parameter limit
@@ -73,7 +74,5 @@ def ask_owners(session: Session, accounts, *, now: datetime) -> None:
               .join(pairs, (pairs.c.seller_id == connections.c.seller_id) & (pairs.c.region == connections.c.region))
               .where(connections.c.status == "active")
               .group_by(connections.c.seller_id, connections.c.region))
-    keys = [f"{STOCK_PUSH_FLOW}:{cid}" for cid in session.execute(owners).scalars() if cid is not None]
-    if keys:
-        session.execute(update(jobs).where(jobs.c.key.in_(keys))
-                        .values(requested_at=now, next_run_at=now, updated_at=now, requests=jobs.c.requests + 1))
+    request_runs(session, [job_key(STOCK_PUSH_FLOW, cid) for cid in session.execute(owners).scalars()
+                           if cid is not None], now=now)
