@@ -160,6 +160,23 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
+def file_answer(out: dict[str, Any], summary: str, as_json: bool) -> None:
+    """A CSV import's answer: ``summary`` and the refused lines with their numbers (or the JSON); exit
+    :data:`EXIT_PARTIAL` when a line was refused (the good ones were taken)."""
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"{summary}, {out['refused_lines']} lines refused (read as {out['encoding']})",
+                      highlight=False)
+        if out["errors"]:
+            table = Table("line", "code", "field", "message", title="refused lines")
+            for e in out["errors"]:
+                table.add_row(str(e["line"]), e["code"], e["field"] or "-", e["message"])
+            console.print(table)
+    if out["errors"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
 def read_secret(env_var: str | None, prompt: str, *, required: bool) -> str | None:
     """A secret from ``env_var`` when set, else a hidden prompt (only on a terminal or piped stdin)."""
     if env_var:

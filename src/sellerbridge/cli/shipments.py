@@ -111,18 +111,8 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
     with context.hub() as hub:
         out = service.import_csv(hub, connection, file.read_bytes(), file_name=file.name, mapping=mapping,
                                  source="csv", created_by="cli")
-    if as_json:
-        print_json(out)
-    else:
-        console.print(f"{out['accepted']} stored, {out['duplicates']} already stored, {out['held']} held, "
-                      f"{out['refused_lines']} lines refused (read as {out['encoding']})", highlight=False)
-        if out["errors"]:
-            table = Table("line", "code", "field", "message", title="refused lines")
-            for e in out["errors"]:
-                table.add_row(str(e["line"]), e["code"], e["field"] or "-", e["message"])
-            console.print(table)
-    if out["errors"]:
-        raise typer.Exit(context.EXIT_PARTIAL)
+    context.file_answer(out, f"{out['accepted']} stored, {out['duplicates']} already stored, {out['held']} held",
+                        as_json)
 
 
 @app.command("reprocess")

@@ -79,18 +79,7 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="
 
 
 def _import_answer(out: dict, as_json: bool) -> None:
-    if as_json:
-        print_json(out)
-    else:
-        console.print(f"{out['accepted']} applied, {out['duplicates']} applied before, {out['refused_lines']} "
-                      f"lines refused (read as {out['encoding']})", highlight=False)
-        if out["errors"]:
-            table = Table("line", "code", "field", "message", title="refused lines")
-            for e in out["errors"]:
-                table.add_row(str(e["line"]), e["code"], e["field"] or "-", e["message"])
-            console.print(table)
-    if out["errors"]:
-        raise typer.Exit(context.EXIT_PARTIAL)
+    context.file_answer(out, f"{out['accepted']} applied, {out['duplicates']} applied before", as_json)
 
 
 @app.command("reprocess")
