@@ -43,7 +43,7 @@ from sqlalchemy import insert, text, update
 from tests.support.sandbox import Sandbox, live_server
 
 from bench.orders_steady import BenchStopped, VirtualClock, _worker
-from bench.warehouse import _calls, _driver_until
+from bench.warehouse import _calls, _calls_between, _driver_until
 from sellerbridge.amazon.listings.feed import build_listings_feed, split_documents
 from sellerbridge.bootstrap import build_hub
 from sellerbridge.db.crypto import generate_key
@@ -192,7 +192,7 @@ def fifty_changed(sandbox: Sandbox, base_url: str, tmp: Path, *, changed: int = 
                 continue
             latencies.append((datetime.fromisoformat(listing["last_updated"]) - t0).total_seconds())
         after = _calls(sandbox, creds.seller_id)
-        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        calls = _calls_between(before, after)
         latencies.sort()
         return {"skus": 1_000, "changed": changed, "visible": len(latencies), "wrong": wrong,
                 "p50_s": round(statistics.median(latencies), 1) if latencies else None,
@@ -242,7 +242,7 @@ def full_refresh(sandbox: Sandbox, base_url: str, tmp: Path, *, skus: int) -> di
         sandbox.advance(30)
         matching, sent = _amazon_matches(sandbox, hub, creds.seller_id)
         after = _calls(sandbox, creds.seller_id)
-        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        calls = _calls_between(before, after)
         return {"skus": count, "warehouses": len(WAREHOUSES), "local_compute_build_s": round(local_s, 2),
                 "document_bytes": size, "peak_memory_mib": round(peak / 2**20, 1),
                 "simulated_seconds": run["simulated_seconds"], "runs": run["runs"],
@@ -266,7 +266,7 @@ def patch_only(sandbox: Sandbox, base_url: str, tmp: Path, *, skus: int, target:
         sandbox.advance(30)
         matching, sent = _amazon_matches(sandbox, hub, creds.seller_id)
         after = _calls(sandbox, creds.seller_id)
-        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        calls = _calls_between(before, after)
         simulated = run["simulated_seconds"]
         return {"skus": skus, "simulated_seconds": simulated, "runs": run["runs"], "wall_seconds": run["wall_seconds"],
                 "extrapolated_to": target,

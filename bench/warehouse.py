@@ -174,7 +174,7 @@ def backlog(count: int, tmp: Path, *, one_call_each: bool, sandbox: Sandbox, bas
         after = _calls(sandbox, creds.seller_id)
         shipped = sum(1 for o in sandbox.http.get(f"/_sandbox/sellers/{creds.seller_id}/orders").json()["orders"]
                       if o["status"] == "Shipped")
-        calls = {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
+        calls = _calls_between(before, after)
         return {"path": "one confirmShipment per package" if one_call_each else "sellerbridge (threshold "
                 f"{FEED_THRESHOLD}: feed above)", "shipments": count, "accepted": outcome["accepted"],
                 "refused_lines": len(outcome.get("errors", [])), "import_wall_s": round(import_wall, 1),
@@ -182,6 +182,11 @@ def backlog(count: int, tmp: Path, *, one_call_each: bool, sandbox: Sandbox, bas
                 "sp_api_calls": sum(calls.values()), "worker_errors": errors, **result}
     finally:
         hub.close()
+
+
+def _calls_between(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """The SP-API calls by operation made between two ``_calls`` readings."""
+    return {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) != before.get(op, 0)}
 
 
 def _calls(sandbox: Sandbox, seller_id: str) -> dict[str, int]:
