@@ -81,6 +81,18 @@ def _disclosed(record: ErrorRecord | None) -> pii_gate.Disclosure | None:
                                ("error.payload",))
 
 
+def reprocessable(hub: Hub, error_id: int, kind: str, what: str) -> ErrorRecord:
+    """The error-log record a front end asks to reprocess as ``kind`` (its payload decrypted): LookupError
+    when there is none, ConfigError when it is another kind or dismissed (``what`` names the kind to people)."""
+    with hub.store.uow(read_only=True) as session:
+        record = error_log.get_error(session, error_id, box=hub.store.box)
+    if record is None:
+        raise LookupError(f"error {error_id} not found")
+    if record.kind != kind or record.status == "dismissed":
+        raise ConfigError(f"error {error_id} is not {what} ({record.kind} {record.status})")
+    return record
+
+
 def reprocess_flow(record: ErrorRecord) -> str:
     """The flow whose run serves a reprocessed error: ``orders_fetch`` for an order, ``shipment_confirm`` for
     a package, ``line_cancel`` for a cancelled line, ``deliveries`` for an undelivered message (issue 10)."""

@@ -23,7 +23,6 @@ from email.policy import default as email_policy
 from typing import Any
 
 from ..bootstrap import Hub
-from ..db.repositories import error_log
 from ..db.repositories import shipments as repo
 from ..db.repositories.shipments import PackageRecord, ShipmentRecord
 from ..db.stores.shipment_intake import (
@@ -40,6 +39,7 @@ from ..domain.shipments.csv_import import CsvMapping
 from ..domain.shipments.model import ShipmentDraft, draft_from_body
 from ..domain.shipments.tracking import normalise
 from . import connections as connection_service
+from . import errors as error_service
 from .orders import jsonable
 
 PACKAGE_STATUSES = ("held", "queued", "sending", "confirmed", "verified", "failed", "cancelled")
@@ -184,12 +184,7 @@ def list_shipments(hub: Hub, *, connection: int | str | None = None, order: str 
 def reprocess(hub: Hub, error_id: int) -> dict[str, Any]:
     """H1: a refused shipment posted again from its error-log copy, e.g. once its order is imported: the
     stored shipment (the error resolved), ShipmentRefused (the error updated), or ConfigError."""
-    with hub.store.uow(read_only=True) as session:
-        record = error_log.get_error(session, error_id, box=hub.store.box)
-    if record is None:
-        raise LookupError(f"error {error_id} not found")
-    if record.kind != ERROR_KIND or record.status == "dismissed":
-        raise ConfigError(f"error {error_id} is not a refused shipment ({record.kind} {record.status})")
+    record = error_service.reprocessable(hub, error_id, ERROR_KIND, "a refused shipment")
     try:
         outcome = hub.flow_context().shipment_intake(record.connection_id).reprocess(record.key, record.payload)
     except NotReprocessable as exc:

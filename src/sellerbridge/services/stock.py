@@ -18,12 +18,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..bootstrap import Hub
-from ..db.repositories import catalog, error_log, stock_config, stock_ledger
+from ..db.repositories import catalog, stock_config, stock_ledger
 from ..db.stores.stock_import import ERROR_KIND, DbStockImport, NotReprocessable
 from ..domain.common import inputs
 from ..domain.common.errors import ConfigError
 from ..domain.stock.csv_import import DELTA_REASONS, MAX_REF, MAX_UNITS
 from . import connections as connection_service
+from . import errors as error_service
 from .shipments import import_answer
 
 BUFFER_KINDS = ("fixed", "percent")
@@ -121,12 +122,7 @@ def import_csv(hub: Hub, content: bytes, *, file_name: str, connection: int | st
 
 def reprocess(hub: Hub, error_id: int) -> dict[str, Any]:
     """H1: a refused stock line applied again from its error-log copy (its SKU or warehouse exists now)."""
-    with hub.store.uow(read_only=True) as session:
-        record = error_log.get_error(session, error_id, box=hub.store.box)
-    if record is None:
-        raise LookupError(f"error {error_id} not found")
-    if record.kind != ERROR_KIND or record.status == "dismissed":
-        raise ConfigError(f"error {error_id} is not a refused stock line ({record.kind} {record.status})")
+    record = error_service.reprocessable(hub, error_id, ERROR_KIND, "a refused stock line")
     try:
         outcome = DbStockImport(hub.store, record.connection_id, hub.now).reprocess(record.key, record.payload)
     except NotReprocessable as exc:
