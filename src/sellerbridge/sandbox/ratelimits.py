@@ -68,6 +68,11 @@ DEFAULT_USAGE_PLANS: dict[str, tuple[float, int]] = {
 }
 
 
+# Times are epoch seconds in a float: at today's epoch one step of it is about 0.2 microseconds, so a bucket
+# refilled for exactly 1/rate seconds can hold 0.9999996 of a token. A token is whole within this much.
+WHOLE_TOKEN = 1.0 - 1e-6
+
+
 @dataclass
 class TokenBucket:
     """Classic token bucket in simulated seconds."""
@@ -88,14 +93,14 @@ class TokenBucket:
 
     def try_take(self, now: float) -> bool:
         self._refill(now)
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= WHOLE_TOKEN:
+            self.tokens = max(0.0, self.tokens - 1.0)
             return True
         return False
 
     def seconds_until_token(self, now: float) -> float:
         self._refill(now)
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= WHOLE_TOKEN else (1.0 - self.tokens) / self.rate
 
 
 class RateLimiter:
